@@ -1,0 +1,19 @@
+# hubspot_fdw: PostgreSQL foreign data wrapper for HubSpot (PGXS)
+
+MODULE_big = hubspot_fdw
+OBJS = hubspot_fdw.o option.o connection.o http.o decode.o deparse.o \
+	convert.o crm.o pushdown.o
+PGFILEDESC = "hubspot_fdw - foreign data wrapper for HubSpot"
+
+EXTENSION = hubspot_fdw
+DATA = hubspot_fdw--1.0.sql
+
+SHLIB_LINK = -lcurl -ljson-c
+PG_CPPFLAGS = -I/usr/include/json-c -Wall -Wmissing-prototypes
+
+REGRESS = basic
+REGRESS_OPTS = --load-extension=hubspot_fdw
+
+PG_CONFIG ?= pg_config
+PGXS := $(shell $(PG_CONFIG) --pgxs)
+include $(PGXS)

@@ -1,0 +1,375 @@
+/*-------------------------------------------------------------------------
+ *
+ * crm.c
+ *		  The CRM object tables (users, contacts, companies, deals, tickets,
+ *		  custom types): which properties to ask for, and the pages of each
+ *		  scan method: the list cursor, a record by id, batch reads of 100
+ *		  ids, and search, which goes on past HubSpot's 10,000-result cap by
+ *		  starting over above the last id seen.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "hubspot_fdw.h"
+
+#include "access/sysattr.h"
+#include "access/table.h"
+#include "commands/explain.h"
+#include "nodes/bitmapset.h"
+#include "nodes/value.h"
+#include "utils/rel.h"
+
+/*
+ * hs_crm_properties
+ *		The properties a scan asks for: those of the referenced columns (all
+ *		property columns when the "properties" jsonb column is referenced),
+ *		or hs_object_id alone when no property is needed, so that HubSpot
+ *		does not send its defaults.
+ */
+static List *
+hs_crm_properties(Oid relid, Bitmapset *attrs_used, HsOptions *opts)
+{
+	Relation	rel = table_open(relid, NoLock);
+	HsColumns  *columns = hs_columns_for_relation(rel, HS_TABLE_CRM);
+	bool		whole_row = bms_is_member(0 - FirstLowInvalidHeapAttributeNumber,
+										  attrs_used);
+	bool		all = whole_row;
+	List	   *props = NIL;
+	int			i;
+
+	for (i = 0; i < columns->natts; i++)
+	{
+		HsColumn   *col = &columns->cols[i];
+
+		if (!col->dropped && col->source == HS_COL_PROPERTIES_JSON &&
+			bms_is_member(col->attnum - FirstLowInvalidHeapAttributeNumber, attrs_used))
+			all = true;
+	}
+	for (i = 0; i < columns->natts; i++)
+	{
+		HsColumn   *col = &columns->cols[i];
+		ListCell   *lc;
+		bool		dup = false;
+
+		if (col->dropped || col->source != HS_COL_PROPERTY)
+			continue;
+		if (!all && !bms_is_member(col->attnum - FirstLowInvalidHeapAttributeNumber,
+								   attrs_used))
+			continue;
+		foreach(lc, props)
+		{
+			if (strcmp(strVal(lfirst(lc)), col->remote_name) == 0)
+				dup = true;
+		}
+		if (!dup)
+			props = lappend(props, makeString(col->remote_name));
+	}
+	table_close(rel, NoLock);
+	if (props == NIL)
+		props = list_make1(makeString("hs_object_id"));
+	return props;
+}
+
+/*
+ * hs_crm_page_size
+ *		Rows to ask for in the next page: the endpoint's maximum, or what
+ *		is left of the limit.
+ */
+static int
+hs_crm_page_size(HsScanState *ss, int max)
+{
+	if (ss->limit >= 0)
+	{
+		int64		left = ss->limit - ss->counters.rows;
+
+		return (int) Max(Min(left, max), 1);
+	}
+	return max;
+}
+
+/*
+ * hs_crm_take_cursor
+ *		Keep a page's next cursor; a cursor that does not move is an error,
+ *		never the end.
+ */
+static void
+hs_crm_take_cursor(HsScanState *ss, HsRequest *req)
+{
+	if (ss->page.next_after && ss->after &&
+		strcmp(ss->page.next_after, ss->after) == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_ERROR),
+				 errmsg("HubSpot's paging cursor did not move"),
+				 errdetail("The answer to %s %s gave back the cursor \"%s\" it was sent.",
+						   hs_method_name(req->method), req->what, ss->after),
+				 errhint("This is a fault at HubSpot; retry the query later.")));
+	ss->after = ss->page.next_after ?
+		MemoryContextStrdup(ss->scan_cxt, ss->page.next_after) : NULL;
+	if (ss->after == NULL)
+		ss->done = true;
+}
+
+/*
+ * hs_crm_count_page
+ *		Count a page's rows, and remember its last id.
+ */
+static void
+hs_crm_count_page(HsScanState *ss)
+{
+	ss->counters.pages++;
+	ss->counters.rows += ss->page.nresults;
+	if (ss->page.nresults > 0)
+	{
+		char	   *id = hs_record_id(hs_page_record(&ss->page, ss->page.nresults - 1));
+
+		ss->last_id = id ? MemoryContextStrdup(ss->scan_cxt, id) : NULL;
+	}
+}
+
+/*
+ * hs_crm_ids
+ *		The ids of a GET or BATCH scan, evaluated and without repeats.
+ */
+static List *
+hs_crm_ids(HsScanState *ss)
+{
+	List	   *out = NIL;
+	ListCell   *lc;
+	MemoryContext old = MemoryContextSwitchTo(ss->scan_cxt);
+
+	foreach(lc, ss->ids)
+	{
+		Node	   *v = (Node *) lfirst(lc);
+		List	   *texts;
+		ListCell   *lc2;
+
+		if (IsA(v, String))
+			texts = list_make1(strVal(v));
+		else
+			texts = ss->params[intVal(v)];
+		foreach(lc2, texts)
+		{
+			char	   *t = (char *) lfirst(lc2);
+			ListCell   *lc3;
+			bool		dup = false;
+			char	   *end;
+
+			/* an id that is not a whole number matches no record */
+			(void) strtoll(t, &end, 10);
+			if (*t == '\0' || *end != '\0' || *t == '-')
+				continue;
+			foreach(lc3, out)
+			{
+				if (strcmp((char *) lfirst(lc3), t) == 0)
+					dup = true;
+			}
+			if (!dup)
+				out = lappend(out, pstrdup(t));
+		}
+	}
+	MemoryContextSwitchTo(old);
+	return out;
+}
+
+/*
+ * hs_crm_next_page
+ *		Fetch the next page of a CRM scan.
+ */
+static bool
+hs_crm_next_page(HsScanState *ss)
+{
+	HsRequest	req;
+	HsResponse	resp;
+	const char *type = ss->opts->object_type;
+
+	memset(&req, 0, sizeof(req));
+	req.retry_safe = true;
+	if (ss->limit >= 0 && ss->counters.rows >= ss->limit)
+		return false;
+
+	switch (ss->method)
+	{
+		case HS_SCAN_EMPTY:
+			return false;
+
+		case HS_SCAN_LIST:
+			req.method = HS_GET;
+			req.path = hs_build_list_path(type, ss->properties,
+										  hs_crm_page_size(ss, HS_LIST_PAGE_MAX),
+										  ss->after);
+			req.what = psprintf("the list of %s", type);
+			hs_send(ss, &req, &resp, 0);
+			hs_page_parse(&ss->page, resp.body, resp.len, "results", req.what,
+						  ss->page_cxt);
+			hs_crm_count_page(ss);
+			hs_crm_take_cursor(ss, &req);
+			return true;
+
+		case HS_SCAN_GET:
+			if (ss->id_pos == 0)
+				ss->id_texts = hs_crm_ids(ss);
+			if (ss->id_pos >= list_length(ss->id_texts))
+				return false;
+			req.method = HS_GET;
+			req.path = hs_build_get_path(type, list_nth(ss->id_texts, ss->id_pos),
+										 ss->properties);
+			req.what = psprintf("%s record %s", type,
+								(char *) list_nth(ss->id_texts, ss->id_pos));
+			ss->id_pos++;
+			hs_send(ss, &req, &resp, HS_ACCEPT_404);
+			if (resp.status == 404)
+			{
+				ss->page.nresults = 0;
+				ss->page.results = NULL;
+				return true;
+			}
+			hs_page_parse(&ss->page, resp.body, resp.len, NULL, req.what,
+						  ss->page_cxt);
+			hs_crm_count_page(ss);
+			return true;
+
+		case HS_SCAN_BATCH:
+			{
+				List	   *chunk = NIL;
+				int			n;
+
+				if (ss->id_pos == 0 && ss->id_texts == NIL)
+					ss->id_texts = hs_crm_ids(ss);
+				n = list_length(ss->id_texts);
+				if (ss->id_pos >= n)
+					return false;
+				while (ss->id_pos < n && list_length(chunk) < HS_BATCH_READ_MAX)
+					chunk = lappend(chunk, list_nth(ss->id_texts, ss->id_pos++));
+				req.method = HS_POST;
+				req.path = psprintf("/crm/v3/objects/%s/batch/read?archived=false", type);
+				req.body = hs_build_batch_read_body(chunk, ss->properties);
+				req.what = psprintf("a batch read of %s", type);
+				hs_send(ss, &req, &resp, HS_ACCEPT_207);
+				hs_page_parse(&ss->page, resp.body, resp.len, "results", req.what,
+							  ss->page_cxt);
+				hs_crm_count_page(ss);
+				return true;
+			}
+
+		case HS_SCAN_SEARCH:
+			{
+				int			size = hs_crm_page_size(ss, HS_SEARCH_PAGE_MAX);
+				const char *id_above = NULL;
+
+				/*
+				 * HubSpot refuses to page past 10,000 results.  Searches
+				 * without a pushed sort run in id order, so the next one
+				 * starts above the last id seen, from offset zero.
+				 */
+				if (ss->after && ss->consumed + size > HS_SEARCH_RESULT_CAP)
+				{
+					if (ss->sorts != NIL || ss->last_id == NULL)
+						ereport(ERROR,
+								(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+								 errmsg("HubSpot search of %s matched more than %d records",
+										type, HS_SEARCH_RESULT_CAP),
+								 errhint("Remove the ORDER BY, or narrow the query.")));
+					ss->kind_state = ss->last_id;	/* the new lower bound */
+					ss->after = NULL;
+					ss->consumed = 0;
+				}
+				id_above = (const char *) ss->kind_state;
+
+				req.method = HS_POST;
+				req.search = true;
+				req.path = psprintf("/crm/v3/objects/%s/search", type);
+				req.body = hs_build_search_body(ss->groups,
+												ss->sorts != NIL ? ss->sorts :
+												list_make1(list_make2(makeString("hs_object_id"),
+																	  makeString("ASCENDING"))),
+												ss->properties, size, ss->after,
+												ss->params, id_above);
+				req.what = psprintf("a search of %s", type);
+				hs_send(ss, &req, &resp, 0);
+				hs_page_parse(&ss->page, resp.body, resp.len, "results", req.what,
+							  ss->page_cxt);
+				hs_crm_count_page(ss);
+				ss->consumed += ss->page.nresults;
+				hs_crm_take_cursor(ss, &req);
+				return true;
+			}
+	}
+	return false;
+}
+
+/*
+ * hs_crm_explain
+ *		EXPLAIN VERBOSE: the request the scan will send first.
+ */
+static void
+hs_crm_explain(HsScanState *ss, List *fdw_private, ExplainState *es)
+{
+	const char *type = ss->opts->object_type;
+	int			limit = ss->limit;
+
+	switch (ss->method)
+	{
+		case HS_SCAN_EMPTY:
+			ExplainPropertyText("HubSpot Request", "none (the conditions contradict)", es);
+			break;
+		case HS_SCAN_LIST:
+			ExplainPropertyText("HubSpot Request",
+								psprintf("GET %s",
+										 hs_build_list_path(type, ss->properties,
+															limit >= 0 ? Min(limit, HS_LIST_PAGE_MAX) : HS_LIST_PAGE_MAX,
+															NULL)),
+								es);
+			break;
+		case HS_SCAN_GET:
+		case HS_SCAN_BATCH:
+			{
+				StringInfoData ids;
+				ListCell   *lc;
+
+				initStringInfo(&ids);
+				foreach(lc, ss->ids)
+				{
+					Node	   *v = (Node *) lfirst(lc);
+
+					if (IsA(v, String))
+						appendStringInfo(&ids, "%s%s", ids.len ? ", " : "", strVal(v));
+					else
+						appendStringInfo(&ids, "%s$%d", ids.len ? ", " : "", intVal(v) + 1);
+				}
+				if (ss->method == HS_SCAN_GET)
+					ExplainPropertyText("HubSpot Request",
+										psprintf("GET %s", hs_build_get_path(type, ids.data, ss->properties)),
+										es);
+				else
+				{
+					ExplainPropertyText("HubSpot Request",
+										psprintf("POST /crm/v3/objects/%s/batch/read?archived=false (100 ids a request)", type),
+										es);
+					ExplainPropertyText("HubSpot Ids", ids.data, es);
+				}
+				break;
+			}
+		case HS_SCAN_SEARCH:
+			ExplainPropertyText("HubSpot Request",
+								psprintf("POST /crm/v3/objects/%s/search", type), es);
+			ExplainPropertyText("HubSpot Body",
+								hs_build_search_body(ss->groups,
+													 ss->sorts != NIL ? ss->sorts :
+													 list_make1(list_make2(makeString("hs_object_id"),
+																		   makeString("ASCENDING"))),
+													 ss->properties,
+													 limit >= 0 ? Min(limit, HS_SEARCH_PAGE_MAX) : HS_SEARCH_PAGE_MAX,
+													 NULL, NULL, NULL),
+								es);
+			break;
+	}
+}
+
+const HsKindRoutine hs_crm_routine = {
+	.plan = hs_crm_plan,
+	.properties = hs_crm_properties,
+	.next_page = hs_crm_next_page,
+	.next_row = hs_next_record_row,
+	.explain = hs_crm_explain
+};

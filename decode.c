@@ -1,0 +1,486 @@
+/*-------------------------------------------------------------------------
+ *
+ * decode.c
+ *		  HubSpot's JSON answers, decoded with json-c: pages of records and
+ *		  their cursor, single records, error bodies, and the walk from one
+ *		  record to a row's values.  The parsed tree of a page belongs to a
+ *		  memory context and is freed when that context is reset or deleted,
+ *		  errors included.
+ *
+ *		  json-c is used here and in deparse.c only: its "json_object" type
+ *		  clashes with PostgreSQL's json_object() in utils/builtins.h, which
+ *		  this file must not include.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include <json-c/json.h>
+
+#include "hubspot_fdw.h"
+
+#include "mb/pg_wchar.h"
+#include "utils/memutils.h"
+
+/* A parsed tree tied to a memory context */
+typedef struct HsJsonHolder
+{
+	MemoryContextCallback cb;
+	json_object *root;
+} HsJsonHolder;
+
+/*
+ * hs_json_release
+ *		Memory context callback: free a parsed tree.
+ */
+static void
+hs_json_release(void *arg)
+{
+	HsJsonHolder *h = (HsJsonHolder *) arg;
+
+	if (h->root)
+		json_object_put(h->root);
+	h->root = NULL;
+}
+
+/*
+ * hs_body_excerpt
+ *		The start of a body, printable, for an error detail.
+ */
+static char *
+hs_body_excerpt(const char *body, size_t len)
+{
+	StringInfoData buf;
+	size_t		i;
+	size_t		n = Min(len, 120);
+
+	initStringInfo(&buf);
+	for (i = 0; i < n; i++)
+	{
+		unsigned char c = (unsigned char) body[i];
+
+		appendStringInfoChar(&buf, (c < 0x20 || c >= 0x7f) ? ' ' : (char) c);
+	}
+	if (len > n)
+		appendStringInfoString(&buf, "...");
+	return buf.data;
+}
+
+/*
+ * hs_json_parse
+ *		Parse an answer; the tree lives until cxt is reset.  A body that
+ *		is not JSON is an error.
+ */
+json_object *
+hs_json_parse(const char *body, size_t len, const char *what, MemoryContext cxt)
+{
+	json_tokener *tok;
+	json_object *root;
+	enum json_tokener_error jerr;
+	HsJsonHolder *holder;
+
+	tok = json_tokener_new_ex(JSON_TOKENER_DEFAULT_DEPTH);
+	if (tok == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_OUT_OF_MEMORY),
+				 errmsg("out of memory")));
+	root = json_tokener_parse_ex(tok, body, (int) len);
+	jerr = json_tokener_get_error(tok);
+	if (root != NULL && jerr == json_tokener_success &&
+		json_tokener_get_parse_end(tok) < len)
+	{
+		/* trailing bytes after the value: only white space is allowed */
+		size_t		i;
+
+		for (i = json_tokener_get_parse_end(tok); i < len; i++)
+		{
+			if (!isspace((unsigned char) body[i]))
+			{
+				jerr = json_tokener_error_parse_unexpected;
+				break;
+			}
+		}
+	}
+	json_tokener_free(tok);
+	if (root == NULL || jerr != json_tokener_success)
+	{
+		if (root)
+			json_object_put(root);
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_INVALID_DATA_TYPE),
+				 errmsg("HubSpot's answer to %s is not valid JSON", what),
+				 len == 0 ? errdetail("The answer was empty.")
+				 : errdetail("It begins: %s", hs_body_excerpt(body, len)),
+				 errhint("A proxy or an outage page may stand between the server and HubSpot; check the server option \"api_url\".")));
+	}
+
+	holder = MemoryContextAlloc(cxt, sizeof(HsJsonHolder));
+	holder->root = root;
+	holder->cb.func = hs_json_release;
+	holder->cb.arg = holder;
+	MemoryContextRegisterResetCallback(cxt, &holder->cb);
+	return root;
+}
+
+/*
+ * hs_page_parse
+ *		Decode a page: its records (under results_key, or the body itself
+ *		when results_key is NULL), the next cursor and the total.
+ */
+void
+hs_page_parse(HsPage *page, const char *body, size_t len,
+			  const char *results_key, const char *what, MemoryContext cxt)
+{
+	json_object *root = hs_json_parse(body, len, what, cxt);
+	json_object *paging;
+	json_object *next;
+	json_object *after;
+	json_object *total;
+
+	memset(page, 0, sizeof(HsPage));
+	page->root = root;
+	page->total = -1;
+
+	if (!json_object_is_type(root, json_type_object))
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_INVALID_DATA_TYPE),
+				 errmsg("HubSpot's answer to %s is not a JSON object", what),
+				 errdetail("It begins: %s", hs_body_excerpt(body, len))));
+
+	if (results_key == NULL)
+	{
+		if (!json_object_object_get_ex(root, "id", NULL))
+			ereport(ERROR,
+					(errcode(ERRCODE_FDW_INVALID_DATA_TYPE),
+					 errmsg("HubSpot's answer to %s has no \"id\"", what),
+					 errdetail("It begins: %s", hs_body_excerpt(body, len))));
+		page->results = NULL;
+		page->nresults = 1;
+		return;
+	}
+
+	if (!json_object_object_get_ex(root, results_key, &page->results) ||
+		!json_object_is_type(page->results, json_type_array))
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_INVALID_DATA_TYPE),
+				 errmsg("HubSpot's answer to %s has no \"%s\" array", what, results_key),
+				 errdetail("It begins: %s", hs_body_excerpt(body, len))));
+	page->nresults = (int) json_object_array_length(page->results);
+
+	if (json_object_object_get_ex(root, "paging", &paging) &&
+		json_object_is_type(paging, json_type_object) &&
+		json_object_object_get_ex(paging, "next", &next) &&
+		json_object_is_type(next, json_type_object) &&
+		json_object_object_get_ex(next, "after", &after) &&
+		!json_object_is_type(after, json_type_null))
+	{
+		const char *s = json_object_get_string(after);
+
+		if (s == NULL || *s == '\0')
+			ereport(ERROR,
+					(errcode(ERRCODE_FDW_INVALID_DATA_TYPE),
+					 errmsg("HubSpot's answer to %s has an empty paging cursor", what)));
+		page->next_after = MemoryContextStrdup(cxt, s);
+	}
+	if (json_object_object_get_ex(root, "total", &total) &&
+		(json_object_is_type(total, json_type_int) ||
+		 json_object_is_type(total, json_type_double)))
+		page->total = json_object_get_int64(total);
+}
+
+/*
+ * hs_page_record
+ *		The i-th record of a page.
+ */
+json_object *
+hs_page_record(HsPage *page, int i)
+{
+	json_object *rec;
+
+	if (page->results == NULL)
+		return page->root;
+	rec = json_object_array_get_idx(page->results, i);
+	if (rec == NULL || !json_object_is_type(rec, json_type_object))
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_INVALID_DATA_TYPE),
+				 errmsg("HubSpot sent a record that is not a JSON object")));
+	return rec;
+}
+
+/*
+ * hs_get_str
+ *		A member as a palloc'd string, NULL if absent or null.
+ */
+static char *
+hs_get_str(json_object *obj, const char *key)
+{
+	json_object *v;
+
+	if (obj == NULL || !json_object_is_type(obj, json_type_object) ||
+		!json_object_object_get_ex(obj, key, &v) ||
+		json_object_is_type(v, json_type_null))
+		return NULL;
+	return pstrdup(json_object_get_string(v));
+}
+
+/*
+ * hs_json_get_int64
+ *		A member as a number, or dflt.
+ */
+int64
+hs_json_get_int64(json_object *obj, const char *key, int64 dflt)
+{
+	json_object *v;
+
+	if (obj == NULL || !json_object_is_type(obj, json_type_object) ||
+		!json_object_object_get_ex(obj, key, &v) ||
+		json_object_is_type(v, json_type_null))
+		return dflt;
+	if (json_object_is_type(v, json_type_string))
+	{
+		const char *s = json_object_get_string(v);
+		char	   *end;
+		long long	r;
+
+		errno = 0;
+		r = strtoll(s, &end, 10);
+		if (errno != 0 || end == s || *end != '\0')
+			return dflt;
+		return (int64) r;
+	}
+	return json_object_get_int64(v);
+}
+
+/*
+ * hs_parse_api_error
+ *		Read HubSpot's error body, tolerating any shape or none.
+ */
+void
+hs_parse_api_error(const char *body, size_t len, HsApiError *err)
+{
+	json_tokener *tok;
+	json_object *root = NULL;
+	json_object *v;
+
+	memset(err, 0, sizeof(HsApiError));
+	if (body == NULL || len == 0)
+		return;
+	tok = json_tokener_new();
+	if (tok == NULL)
+		return;
+	root = json_tokener_parse_ex(tok, body, (int) len);
+	json_tokener_free(tok);
+	if (root == NULL)
+		return;
+	if (!json_object_is_type(root, json_type_object))
+	{
+		json_object_put(root);
+		return;
+	}
+
+	err->message = hs_get_str(root, "message");
+	err->category = hs_get_str(root, "category");
+	if (err->category == NULL)
+		err->category = hs_get_str(root, "errorType");
+	err->sub_category = hs_get_str(root, "subCategory");
+	err->correlation_id = hs_get_str(root, "correlationId");
+	err->policy_name = hs_get_str(root, "policyName");
+
+	if (json_object_object_get_ex(root, "errors", &v) &&
+		json_object_is_type(v, json_type_array) &&
+		json_object_array_length(v) > 0)
+		err->first_error = hs_get_str(json_object_array_get_idx(v, 0), "message");
+
+	if (json_object_object_get_ex(root, "context", &v) &&
+		json_object_is_type(v, json_type_object))
+	{
+		json_object *scopes;
+
+		if (json_object_object_get_ex(v, "missingScopes", &scopes) &&
+			json_object_is_type(scopes, json_type_array))
+		{
+			StringInfoData buf;
+			size_t		i;
+
+			initStringInfo(&buf);
+			for (i = 0; i < json_object_array_length(scopes); i++)
+			{
+				const char *s = json_object_get_string(json_object_array_get_idx(scopes, i));
+
+				if (s)
+					appendStringInfo(&buf, "%s%s", buf.len ? ", " : "", s);
+			}
+			if (buf.len > 0)
+				err->missing_scopes = buf.data;
+		}
+	}
+	json_object_put(root);
+}
+
+/*
+ * hs_value_text
+ *		A JSON scalar as HubSpot means it: strings as they are, numbers and
+ *		booleans in their JSON spelling, containers as JSON text; NULL for
+ *		null.
+ */
+static const char *
+hs_value_text(json_object *v)
+{
+	if (v == NULL || json_object_is_type(v, json_type_null))
+		return NULL;
+	if (json_object_is_type(v, json_type_string))
+		return json_object_get_string(v);
+	return json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN);
+}
+
+/*
+ * hs_split_multi
+ *		A ';'-joined multi-value as a list of strings.
+ */
+static List *
+hs_split_multi(const char *s)
+{
+	List	   *elems = NIL;
+	const char *start = s;
+	const char *p;
+
+	if (*s == '\0')
+		return NIL;
+	for (p = s;; p++)
+	{
+		if (*p == ';' || *p == '\0')
+		{
+			elems = lappend(elems, pnstrdup(start, p - start));
+			if (*p == '\0')
+				break;
+			start = p + 1;
+		}
+	}
+	return elems;
+}
+
+/*
+ * hs_json_array_texts
+ *		A JSON array's elements as strings (NULL for null elements).
+ */
+static List *
+hs_json_array_texts(json_object *arr)
+{
+	List	   *elems = NIL;
+	size_t		i;
+
+	for (i = 0; i < json_object_array_length(arr); i++)
+	{
+		const char *t = hs_value_text(json_object_array_get_idx(arr, i));
+
+		elems = lappend(elems, t ? pstrdup(t) : NULL);
+	}
+	return elems;
+}
+
+/*
+ * hs_record_to_row
+ *		Fill the values of the retrieved columns from one record.  Record
+ *		fields (id, createdAt, ...) and properties for CRM tables; for the
+ *		other tables, each column's top-level JSON field.
+ */
+void
+hs_record_to_row(HsColumns *columns, List *retrieved_attrs, json_object *rec,
+				 Datum *values, bool *nulls)
+{
+	json_object *props = NULL;
+	ErrorContextCallback errcb;
+	HsConvertContext ctx;
+	ListCell   *lc;
+	json_object *idv = NULL;
+
+	(void) json_object_object_get_ex(rec, "properties", &props);
+	if (props && !json_object_is_type(props, json_type_object))
+		props = NULL;
+	(void) json_object_object_get_ex(rec, "id", &idv);
+
+	ctx.relname = columns->relname;
+	ctx.attname = NULL;
+	ctx.record_id = hs_value_text(idv);
+	ctx.value = NULL;
+	errcb.callback = hs_convert_error_callback;
+	errcb.arg = &ctx;
+	errcb.previous = error_context_stack;
+	error_context_stack = &errcb;
+
+	foreach(lc, retrieved_attrs)
+	{
+		int			attnum = lfirst_int(lc);
+		HsColumn   *col = &columns->cols[attnum - 1];
+		json_object *v = NULL;
+		const char *text = NULL;
+
+		ctx.attname = col->attname;
+		switch (col->source)
+		{
+			case HS_COL_ID:
+				v = idv;
+				break;
+			case HS_COL_CREATED_AT:
+				(void) json_object_object_get_ex(rec, "createdAt", &v);
+				break;
+			case HS_COL_UPDATED_AT:
+				(void) json_object_object_get_ex(rec, "updatedAt", &v);
+				break;
+			case HS_COL_ARCHIVED:
+				(void) json_object_object_get_ex(rec, "archived", &v);
+				break;
+			case HS_COL_ARCHIVED_AT:
+				(void) json_object_object_get_ex(rec, "archivedAt", &v);
+				break;
+			case HS_COL_PROPERTIES_JSON:
+				v = props;
+				break;
+			case HS_COL_PROPERTY:
+				if (props)
+					(void) json_object_object_get_ex(props, col->remote_name, &v);
+				break;
+			case HS_COL_FIELD:
+				(void) json_object_object_get_ex(rec, col->remote_name, &v);
+				break;
+		}
+
+		if (col->source == HS_COL_ARCHIVED && v == NULL)
+		{
+			/* HubSpot leaves "archived" out of some answers: active */
+			text = "false";
+		}
+		else
+			text = hs_value_text(v);
+		ctx.value = text;
+
+		if (text == NULL)
+		{
+			values[attnum - 1] = (Datum) 0;
+			nulls[attnum - 1] = true;
+		}
+		else if (OidIsValid(col->elemtypid))
+		{
+			List	   *elems;
+
+			if (v && json_object_is_type(v, json_type_array))
+				elems = hs_json_array_texts(v);
+			else
+				elems = hs_split_multi(text);
+			values[attnum - 1] = hs_convert_array(col, elems, &nulls[attnum - 1]);
+		}
+		else
+			values[attnum - 1] = hs_convert_value(col, text, &nulls[attnum - 1]);
+	}
+	error_context_stack = errcb.previous;
+}
+
+/*
+ * hs_record_id
+ *		A record's "id" as a string, or NULL.
+ */
+char *
+hs_record_id(json_object *rec)
+{
+	return hs_get_str(rec, "id");
+}

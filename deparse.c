@@ -1,0 +1,304 @@
+/*-------------------------------------------------------------------------
+ *
+ * deparse.c
+ *		  The requests hubspot_fdw sends, built from the plan: list and
+ *		  record paths with their query strings, batch-read bodies, and
+ *		  search bodies (filter groups, one sort, properties, limit, cursor),
+ *		  written with json-c so that every value is quoted right.
+ *
+ *		  Plan shapes read here (kept in fdw_private as plain node lists):
+ *		  properties: List of String.
+ *		  groups: List (OR) of List (AND) of filters; a filter is
+ *		  list(String property, String operator, List values, Integer flags)
+ *		  where a value is a String (constant text) or an Integer (the index
+ *		  of an fdw_exprs entry evaluated at execution) and flags has
+ *		  HS_FILTER_LOWER set when string values go in lower case.
+ *		  sorts: List of list(String property, String direction).
+ *
+ *		  json-c lives here and in decode.c only (see hubspot_fdw.h).
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include <json-c/json.h>
+
+#include "hubspot_fdw.h"
+
+#include "nodes/value.h"
+
+/*
+ * hs_json_quote
+ *		A C string as a JSON string literal.
+ */
+char *
+hs_json_quote(const char *s)
+{
+	json_object *o = json_object_new_string(s);
+	char	   *r = pstrdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
+														   JSON_C_TO_STRING_NOSLASHESCAPE));
+
+	json_object_put(o);
+	return r;
+}
+
+/*
+ * hs_append_properties_param
+ *		"&properties=a,b" for a list or record path.
+ */
+static void
+hs_append_properties_param(StringInfo buf, List *properties)
+{
+	ListCell   *lc;
+	bool		first = true;
+
+	if (properties == NIL)
+		return;
+	appendStringInfoString(buf, "&properties=");
+	foreach(lc, properties)
+	{
+		appendStringInfo(buf, "%s%s", first ? "" : ",", hs_url_encode(strVal(lfirst(lc))));
+		first = false;
+	}
+}
+
+/*
+ * hs_build_list_path
+ *		GET path of one page of a CRM object's list.
+ */
+char *
+hs_build_list_path(const char *object_type, List *properties, int limit,
+				   const char *after)
+{
+	StringInfoData buf;
+
+	initStringInfo(&buf);
+	appendStringInfo(&buf, "/crm/v3/objects/%s?limit=%d", object_type, limit);
+	hs_append_properties_param(&buf, properties);
+	if (after)
+		appendStringInfo(&buf, "&after=%s", hs_url_encode(after));
+	return buf.data;
+}
+
+/*
+ * hs_build_get_path
+ *		GET path of one CRM record by id.
+ */
+char *
+hs_build_get_path(const char *object_type, const char *id, List *properties)
+{
+	StringInfoData buf;
+
+	initStringInfo(&buf);
+	appendStringInfo(&buf, "/crm/v3/objects/%s/%s?archived=false", object_type,
+					 hs_url_encode(id));
+	hs_append_properties_param(&buf, properties);
+	return buf.data;
+}
+
+/*
+ * hs_new_string_array
+ *		A JSON array of the strings of a List.
+ */
+static json_object *
+hs_new_string_array(List *strings)
+{
+	json_object *arr = json_object_new_array();
+	ListCell   *lc;
+
+	foreach(lc, strings)
+		json_object_array_add(arr, json_object_new_string(strVal(lfirst(lc))));
+	return arr;
+}
+
+/*
+ * hs_json_finish
+ *		Serialize a tree into a palloc'd string and free the tree.
+ */
+static char *
+hs_json_finish(json_object *root)
+{
+	char	   *r = pstrdup(json_object_to_json_string_ext(root, JSON_C_TO_STRING_PLAIN |
+															JSON_C_TO_STRING_NOSLASHESCAPE));
+
+	json_object_put(root);
+	return r;
+}
+
+/*
+ * hs_build_batch_read_body
+ *		POST body of batch/read for a list of ids (C strings).
+ */
+char *
+hs_build_batch_read_body(List *ids, List *properties)
+{
+	json_object *root = json_object_new_object();
+	json_object *inputs = json_object_new_array();
+	ListCell   *lc;
+
+	foreach(lc, ids)
+	{
+		json_object *in = json_object_new_object();
+
+		json_object_object_add(in, "id", json_object_new_string((char *) lfirst(lc)));
+		json_object_array_add(inputs, in);
+	}
+	json_object_object_add(root, "inputs", inputs);
+	json_object_object_add(root, "properties", hs_new_string_array(properties));
+	return hs_json_finish(root);
+}
+
+/*
+ * hs_lower
+ *		ASCII-and-beyond lower case of a value, as HubSpot's IN wants it.
+ */
+static char *
+hs_lower(const char *s)
+{
+	char	   *r = pstrdup(s);
+	char	   *p;
+
+	for (p = r; *p; p++)
+		*p = pg_tolower((unsigned char) *p);
+	return r;
+}
+
+/*
+ * hs_filter_values
+ *		The texts a filter's values stand for: constants as they are,
+ *		parameters from their evaluated lists, or "$n" when planning.
+ */
+static List *
+hs_filter_values(List *values, List **params, bool lower)
+{
+	List	   *out = NIL;
+	ListCell   *lc;
+
+	foreach(lc, values)
+	{
+		Node	   *v = (Node *) lfirst(lc);
+
+		if (IsA(v, String))
+			out = lappend(out, lower ? hs_lower(strVal(v)) : strVal(v));
+		else
+		{
+			int			idx = intVal(v);
+
+			if (params == NULL)
+				out = lappend(out, psprintf("$%d", idx + 1));
+			else
+			{
+				ListCell   *lc2;
+
+				foreach(lc2, params[idx])
+				{
+					char	   *t = (char *) lfirst(lc2);
+
+					if (t)
+						out = lappend(out, lower ? hs_lower(t) : t);
+				}
+			}
+		}
+	}
+	return out;
+}
+
+/*
+ * hs_add_filter
+ *		Append one filter object to a JSON filters array.
+ */
+static void
+hs_add_filter(json_object *filters, const char *property, const char *op,
+			  List *texts)
+{
+	json_object *f = json_object_new_object();
+
+	json_object_object_add(f, "propertyName", json_object_new_string(property));
+	json_object_object_add(f, "operator", json_object_new_string(op));
+	if (strcmp(op, "IN") == 0 || strcmp(op, "NOT_IN") == 0)
+	{
+		json_object *arr = json_object_new_array();
+		ListCell   *lc;
+
+		foreach(lc, texts)
+			json_object_array_add(arr, json_object_new_string((char *) lfirst(lc)));
+		json_object_object_add(f, "values", arr);
+	}
+	else if (strcmp(op, "BETWEEN") == 0 && list_length(texts) == 2)
+	{
+		json_object_object_add(f, "value", json_object_new_string(linitial(texts)));
+		json_object_object_add(f, "highValue", json_object_new_string(lsecond(texts)));
+	}
+	else if (texts != NIL)
+		json_object_object_add(f, "value", json_object_new_string(linitial(texts)));
+	json_object_array_add(filters, f);
+}
+
+/*
+ * hs_build_search_body
+ *		POST body of a search.  params (one List of texts per fdw_exprs
+ *		entry) is NULL when the body is built for EXPLAIN before execution.
+ *		id_above, when given, adds "hs_object_id > id_above" to every group:
+ *		how a search goes on past HubSpot's 10,000-result cap.
+ */
+char *
+hs_build_search_body(List *groups, List *sorts, List *properties, int limit,
+					 const char *after, List **params, const char *id_above)
+{
+	json_object *root = json_object_new_object();
+	json_object *jgroups = json_object_new_array();
+	ListCell   *lc;
+
+	foreach(lc, groups)
+	{
+		List	   *group = (List *) lfirst(lc);
+		json_object *jg = json_object_new_object();
+		json_object *filters = json_object_new_array();
+		ListCell   *lc2;
+
+		foreach(lc2, group)
+		{
+			List	   *f = (List *) lfirst(lc2);
+			int			flags = intVal(lfourth(f));
+
+			hs_add_filter(filters, strVal(linitial(f)), strVal(lsecond(f)),
+						  hs_filter_values((List *) lthird(f), params,
+										   (flags & HS_FILTER_LOWER) != 0));
+		}
+		if (id_above)
+			hs_add_filter(filters, "hs_object_id", "GT", list_make1((char *) id_above));
+		json_object_object_add(jg, "filters", filters);
+		json_object_array_add(jgroups, jg);
+	}
+	if (groups == NIL && id_above)
+	{
+		json_object *jg = json_object_new_object();
+		json_object *filters = json_object_new_array();
+
+		hs_add_filter(filters, "hs_object_id", "GT", list_make1((char *) id_above));
+		json_object_object_add(jg, "filters", filters);
+		json_object_array_add(jgroups, jg);
+	}
+	json_object_object_add(root, "filterGroups", jgroups);
+
+	if (sorts != NIL)
+	{
+		json_object *jsorts = json_object_new_array();
+
+		foreach(lc, sorts)
+		{
+			List	   *s = (List *) lfirst(lc);
+			json_object *js = json_object_new_object();
+
+			json_object_object_add(js, "propertyName", json_object_new_string(strVal(linitial(s))));
+			json_object_object_add(js, "direction", json_object_new_string(strVal(lsecond(s))));
+			json_object_array_add(jsorts, js);
+		}
+		json_object_object_add(root, "sorts", jsorts);
+	}
+	json_object_object_add(root, "properties", hs_new_string_array(properties));
+	json_object_object_add(root, "limit", json_object_new_int(limit));
+	if (after)
+		json_object_object_add(root, "after", json_object_new_string(after));
+	return hs_json_finish(root);
+}

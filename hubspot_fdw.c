@@ -1,0 +1,616 @@
+/*-------------------------------------------------------------------------
+ *
+ * hubspot_fdw.c
+ *		  Foreign-data wrapper for HubSpot: the FDW callbacks, and the scan
+ *		  engine that every table kind plugs into.  A scan asks its table
+ *		  kind for one page at a time, decodes it in a memory context reset
+ *		  per page, and hands rows to the executor as the page yields them.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "hubspot_fdw.h"
+
+#include "access/htup_details.h"
+#include "access/table.h"
+#include "commands/defrem.h"
+#include "commands/explain.h"
+#include "executor/executor.h"
+#include "foreign/fdwapi.h"
+#include "miscadmin.h"
+#include "nodes/makefuncs.h"
+#include "nodes/nodeFuncs.h"
+#include "optimizer/optimizer.h"
+#include "optimizer/pathnode.h"
+#include "optimizer/planmain.h"
+#include "optimizer/restrictinfo.h"
+#include "parser/parsetree.h"
+#include "utils/builtins.h"
+#include "utils/guc.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/rel.h"
+
+PG_MODULE_MAGIC;
+
+PG_FUNCTION_INFO_V1(hubspot_fdw_handler);
+PG_FUNCTION_INFO_V1(hubspot_fdw_version);
+
+/* Planner cost of one HTTP request: HubSpot's quota, not CPU, is scarce */
+#define HS_REQUEST_COST 1000.0
+#define HS_ROW_COST 0.05
+
+/* Per-relation planning state */
+typedef struct HsRelInfo
+{
+	HsOptions  *opts;
+	const HsKindRoutine *routine;
+	Bitmapset  *attrs_used;
+	HsPushdown	pd;				/* for the unparameterized scan */
+} HsRelInfo;
+
+static void hubspotGetForeignRelSize(PlannerInfo *root, RelOptInfo *baserel,
+									 Oid foreigntableid);
+static void hubspotGetForeignPaths(PlannerInfo *root, RelOptInfo *baserel,
+								   Oid foreigntableid);
+static ForeignScan *hubspotGetForeignPlan(PlannerInfo *root, RelOptInfo *baserel,
+										  Oid foreigntableid, ForeignPath *best_path,
+										  List *tlist, List *scan_clauses,
+										  Plan *outer_plan);
+static void hubspotBeginForeignScan(ForeignScanState *node, int eflags);
+static TupleTableSlot *hubspotIterateForeignScan(ForeignScanState *node);
+static void hubspotReScanForeignScan(ForeignScanState *node);
+static void hubspotEndForeignScan(ForeignScanState *node);
+static void hubspotExplainForeignScan(ForeignScanState *node, ExplainState *es);
+
+/*
+ * _PG_init
+ *		Library load: libcurl's global state.
+ */
+void
+_PG_init(void)
+{
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_ERROR),
+				 errmsg("could not initialize libcurl")));
+}
+
+/*
+ * hubspot_fdw_handler
+ *		The FdwRoutine of the wrapper.
+ */
+Datum
+hubspot_fdw_handler(PG_FUNCTION_ARGS)
+{
+	FdwRoutine *routine = makeNode(FdwRoutine);
+
+	routine->GetForeignRelSize = hubspotGetForeignRelSize;
+	routine->GetForeignPaths = hubspotGetForeignPaths;
+	routine->GetForeignPlan = hubspotGetForeignPlan;
+	routine->BeginForeignScan = hubspotBeginForeignScan;
+	routine->IterateForeignScan = hubspotIterateForeignScan;
+	routine->ReScanForeignScan = hubspotReScanForeignScan;
+	routine->EndForeignScan = hubspotEndForeignScan;
+	routine->ExplainForeignScan = hubspotExplainForeignScan;
+
+	PG_RETURN_POINTER(routine);
+}
+
+/*
+ * hubspot_fdw_version
+ *		The extension's version.
+ */
+Datum
+hubspot_fdw_version(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_TEXT_P(cstring_to_text(HS_FDW_VERSION));
+}
+
+/*
+ * hs_kind_routine
+ *		The routine of a table kind.
+ */
+static const HsKindRoutine *
+hs_kind_routine(HsTableKind kind)
+{
+	switch (kind)
+	{
+		case HS_TABLE_CRM:
+			return &hs_crm_routine;
+		default:
+			ereport(ERROR,
+					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+					 errmsg("this kind of HubSpot table cannot be read yet")));
+	}
+	return NULL;
+}
+
+/*
+ * hs_scan_userid
+ *		The user whose mapping a scan of this relation uses.
+ */
+static Oid
+hs_rte_userid(RangeTblEntry *rte)
+{
+	return OidIsValid(rte->checkAsUser) ? rte->checkAsUser : GetUserId();
+}
+
+/*
+ * hubspotGetForeignRelSize
+ *		Resolve options, decide what HubSpot can filter, estimate rows.
+ */
+static void
+hubspotGetForeignRelSize(PlannerInfo *root, RelOptInfo *baserel,
+						 Oid foreigntableid)
+{
+	HsRelInfo  *fpinfo = palloc0(sizeof(HsRelInfo));
+	RangeTblEntry *rte = planner_rt_fetch(baserel->relid, root);
+	ListCell   *lc;
+
+	baserel->fdw_private = fpinfo;
+	fpinfo->opts = hs_get_options(foreigntableid, hs_rte_userid(rte));
+	fpinfo->routine = hs_kind_routine(fpinfo->opts->kind);
+
+	pull_varattnos((Node *) baserel->reltarget->exprs, baserel->relid,
+				   &fpinfo->attrs_used);
+	foreach(lc, baserel->baserestrictinfo)
+	{
+		RestrictInfo *ri = lfirst_node(RestrictInfo, lc);
+
+		pull_varattnos((Node *) ri->clause, baserel->relid, &fpinfo->attrs_used);
+	}
+
+	fpinfo->routine->plan(root, baserel, fpinfo->opts, baserel->baserestrictinfo,
+						  fpinfo->attrs_used, &fpinfo->pd);
+	baserel->rows = clamp_row_est(fpinfo->pd.rows *
+								  clauselist_selectivity(root,
+														 extract_actual_clauses(fpinfo->pd.local_conds, false),
+														 baserel->relid, JOIN_INNER, NULL));
+	if (fpinfo->pd.method == HS_SCAN_EMPTY)
+		baserel->rows = 1;
+	baserel->tuples = Max(baserel->tuples, fpinfo->pd.rows);
+}
+
+/*
+ * hs_path_cost
+ *		Cost of a plan: its requests first, then its rows.
+ */
+static void
+hs_path_cost(HsPushdown *pd, Cost *startup, Cost *total)
+{
+	*startup = HS_REQUEST_COST;
+	*total = HS_REQUEST_COST * Max(pd->requests, 1.0) + HS_ROW_COST * pd->rows;
+}
+
+/*
+ * hubspotGetForeignPaths
+ *		The scan path, and parameterized paths where a join's outer values
+ *		turn the scan into look-ups.
+ */
+static void
+hubspotGetForeignPaths(PlannerInfo *root, RelOptInfo *baserel,
+					   Oid foreigntableid)
+{
+	HsRelInfo  *fpinfo = (HsRelInfo *) baserel->fdw_private;
+	Cost		startup;
+	Cost		total;
+	ListCell   *lc;
+
+	hs_path_cost(&fpinfo->pd, &startup, &total);
+	add_path(baserel, (Path *)
+			 create_foreignscan_path(root, baserel, NULL, baserel->rows,
+									 startup, total, NIL, NULL, NULL, NIL));
+
+	/*
+	 * A join clause "col = outer.value" on a column HubSpot can look up
+	 * gives a parameterized path: the nested loop's outer rows become ids
+	 * or search values.
+	 */
+	foreach(lc, baserel->joininfo)
+	{
+		RestrictInfo *ri = lfirst_node(RestrictInfo, lc);
+		Relids		required;
+		ParamPathInfo *ppi;
+		HsPushdown	pd;
+		List	   *clauses;
+
+		if (!join_clause_is_movable_to(ri, baserel))
+			continue;
+		required = bms_difference(ri->clause_relids, baserel->relids);
+		if (bms_is_empty(required))
+			continue;
+		clauses = lappend(list_copy(baserel->baserestrictinfo), ri);
+		memset(&pd, 0, sizeof(pd));
+		fpinfo->routine->plan(root, baserel, fpinfo->opts, clauses,
+							  fpinfo->attrs_used, &pd);
+		if (!list_member_ptr(pd.remote_conds, ri) || pd.method == HS_SCAN_LIST)
+			continue;
+		ppi = get_baserel_parampathinfo(root, baserel, required);
+		hs_path_cost(&pd, &startup, &total);
+		add_path(baserel, (Path *)
+				 create_foreignscan_path(root, baserel, NULL, ppi->ppi_rows,
+										 startup, total, NIL, required, NULL, NIL));
+	}
+}
+
+/*
+ * hs_retrieved_attrs
+ *		The columns a scan must fill.
+ */
+static List *
+hs_retrieved_attrs(Relation rel, Bitmapset *attrs_used)
+{
+	TupleDesc	tupdesc = RelationGetDescr(rel);
+	bool		whole_row = bms_is_member(0 - FirstLowInvalidHeapAttributeNumber,
+										  attrs_used);
+	List	   *attrs = NIL;
+	int			i;
+
+	for (i = 1; i <= tupdesc->natts; i++)
+	{
+		if (TupleDescAttr(tupdesc, i - 1)->attisdropped)
+			continue;
+		if (whole_row ||
+			bms_is_member(i - FirstLowInvalidHeapAttributeNumber, attrs_used))
+			attrs = lappend_int(attrs, i);
+	}
+	return attrs;
+}
+
+/*
+ * hubspotGetForeignPlan
+ *		The ForeignScan: the decided request in fdw_private, the values to
+ *		compute at execution in fdw_exprs, the rest of the quals local.
+ */
+static ForeignScan *
+hubspotGetForeignPlan(PlannerInfo *root, RelOptInfo *baserel,
+					  Oid foreigntableid, ForeignPath *best_path,
+					  List *tlist, List *scan_clauses, Plan *outer_plan)
+{
+	HsRelInfo  *fpinfo = (HsRelInfo *) baserel->fdw_private;
+	HsPushdown	pd;
+	List	   *fdw_private;
+	List	   *local_exprs;
+	Relation	rel;
+	List	   *retrieved;
+	List	   *properties;
+	Bitmapset  *attrs_used = bms_copy(fpinfo->attrs_used);
+	ListCell   *lc;
+
+	if (best_path->path.param_info)
+	{
+		foreach(lc, scan_clauses)
+			pull_varattnos((Node *) lfirst_node(RestrictInfo, lc)->clause,
+						   baserel->relid, &attrs_used);
+		memset(&pd, 0, sizeof(pd));
+		fpinfo->routine->plan(root, baserel, fpinfo->opts, scan_clauses,
+							  attrs_used, &pd);
+	}
+	else
+		pd = fpinfo->pd;
+
+	local_exprs = extract_actual_clauses(pd.local_conds, false);
+	foreach(lc, pd.local_conds)
+		pull_varattnos((Node *) lfirst_node(RestrictInfo, lc)->clause,
+					   baserel->relid, &attrs_used);
+
+	rel = table_open(foreigntableid, NoLock);
+	retrieved = hs_retrieved_attrs(rel, attrs_used);
+	table_close(rel, NoLock);
+	properties = fpinfo->routine->properties(foreigntableid, attrs_used, fpinfo->opts);
+
+	fdw_private = list_make5(makeInteger(pd.method), retrieved, properties,
+							 pd.ids, pd.groups);
+	fdw_private = lappend(fdw_private, pd.sorts);
+	fdw_private = lappend(fdw_private, makeInteger((int) Min(pd.limit, PG_INT32_MAX)));
+	fdw_private = lappend(fdw_private, pd.extra);
+	Assert(list_length(fdw_private) == FdwScanPrivateNum);
+
+	return make_foreignscan(tlist, local_exprs, baserel->relid, pd.param_exprs,
+							fdw_private, NIL, NIL, outer_plan);
+}
+
+/*
+ * hubspotBeginForeignScan
+ *		Set up a scan; nothing is sent before the first row is asked for.
+ */
+static void
+hubspotBeginForeignScan(ForeignScanState *node, int eflags)
+{
+	ForeignScan *fsplan = (ForeignScan *) node->ss.ps.plan;
+	EState	   *estate = node->ss.ps.state;
+	RangeTblEntry *rte = exec_rt_fetch(fsplan->scan.scanrelid, estate);
+	HsScanState *ss = palloc0(sizeof(HsScanState));
+	List	   *priv = fsplan->fdw_private;
+
+	node->fdw_state = ss;
+	ss->rel = node->ss.ss_currentRelation;
+	ss->opts = hs_get_options(RelationGetRelid(ss->rel), hs_rte_userid(rte));
+	ss->method = (HsScanMethod) intVal(list_nth(priv, FdwScanPrivateMethod));
+	ss->retrieved_attrs = (List *) list_nth(priv, FdwScanPrivateRetrievedAttrs);
+	ss->properties = (List *) list_nth(priv, FdwScanPrivateProperties);
+	ss->ids = (List *) list_nth(priv, FdwScanPrivateIds);
+	ss->groups = (List *) list_nth(priv, FdwScanPrivateGroups);
+	ss->sorts = (List *) list_nth(priv, FdwScanPrivateSorts);
+	ss->limit = intVal(list_nth(priv, FdwScanPrivateLimit));
+	ss->extra = (List *) list_nth(priv, FdwScanPrivateExtra);
+	ss->columns = hs_columns_for_relation(ss->rel, ss->opts->kind);
+	ss->econtext = node->ss.ps.ps_ExprContext;
+	ss->param_states = ExecInitExprList(fsplan->fdw_exprs, (PlanState *) node);
+	ss->params = palloc0(sizeof(List *) * Max(list_length(fsplan->fdw_exprs), 1));
+	ss->scan_cxt = AllocSetContextCreate(estate->es_query_cxt,
+										 "hubspot_fdw scan",
+										 ALLOCSET_DEFAULT_SIZES);
+	ss->page_cxt = AllocSetContextCreate(ss->scan_cxt,
+										 "hubspot_fdw page",
+										 ALLOCSET_DEFAULT_SIZES);
+
+	if (eflags & EXEC_FLAG_EXPLAIN_ONLY)
+		return;
+
+	{
+		ForeignTable *table = GetForeignTable(RelationGetRelid(ss->rel));
+		ForeignServer *server = GetForeignServer(table->serverid);
+		UserMapping *user = GetUserMapping(hs_rte_userid(rte), table->serverid);
+
+		ss->conn = hs_get_connection(server, user, ss->opts);
+	}
+}
+
+/*
+ * hs_eval_params
+ *		Evaluate fdw_exprs into lists of HubSpot texts: a scalar gives one,
+ *		an array its non-null elements, a NULL none.
+ */
+static void
+hs_eval_params(HsScanState *ss)
+{
+	ListCell   *lc;
+	int			i = 0;
+	MemoryContext old = MemoryContextSwitchTo(ss->scan_cxt);
+
+	foreach(lc, ss->param_states)
+	{
+		ExprState  *es = (ExprState *) lfirst(lc);
+		Oid			typid = exprType((Node *) es->expr);
+		bool		isnull;
+		Datum		v = ExecEvalExpr(es, ss->econtext, &isnull);
+		List	   *texts = NIL;
+
+		if (!isnull)
+		{
+			Oid			elem = get_element_type(typid);
+
+			if (OidIsValid(elem))
+			{
+				ArrayType  *arr = DatumGetArrayTypeP(v);
+				int16		elmlen;
+				bool		elmbyval;
+				char		elmalign;
+				Datum	   *elems;
+				bool	   *nulls;
+				int			n;
+				int			j;
+
+				get_typlenbyvalalign(elem, &elmlen, &elmbyval, &elmalign);
+				deconstruct_array(arr, elem, elmlen, elmbyval, elmalign,
+								  &elems, &nulls, &n);
+				for (j = 0; j < n; j++)
+				{
+					if (!nulls[j])
+					{
+						char	   *t = hs_datum_to_remote(elems[j], elem);
+
+						if (t)
+							texts = lappend(texts, t);
+					}
+				}
+			}
+			else
+			{
+				char	   *t = hs_datum_to_remote(v, typid);
+
+				if (t)
+					texts = lappend(texts, t);
+			}
+		}
+		ss->params[i++] = texts;
+	}
+	MemoryContextSwitchTo(old);
+}
+
+/*
+ * hs_scan_reset
+ *		Forget where a scan was, for a first run or a rescan.
+ */
+static void
+hs_scan_reset(HsScanState *ss)
+{
+	MemoryContextReset(ss->page_cxt);
+	ss->have_page = false;
+	ss->done = false;
+	ss->started = false;
+	ss->after = NULL;
+	ss->consumed = 0;
+	ss->last_id = NULL;
+	ss->id_pos = 0;
+	ss->id_texts = NIL;
+	ss->rows_returned = 0;
+	ss->kind_state = NULL;
+}
+
+/*
+ * hubspotIterateForeignScan
+ *		The next row: from the current page, or from the next page.
+ */
+static TupleTableSlot *
+hubspotIterateForeignScan(ForeignScanState *node)
+{
+	HsScanState *ss = (HsScanState *) node->fdw_state;
+	TupleTableSlot *slot = node->ss.ss_ScanTupleSlot;
+	const HsKindRoutine *routine = hs_kind_routine(ss->opts->kind);
+	int			natts = slot->tts_tupleDescriptor->natts;
+
+	ExecClearTuple(slot);
+	if (!ss->started)
+	{
+		hs_eval_params(ss);
+		ss->started = true;
+		if (ss->method == HS_SCAN_EMPTY)
+			ss->done = true;
+	}
+
+	for (;;)
+	{
+		if (ss->have_page)
+		{
+			memset(slot->tts_isnull, true, sizeof(bool) * natts);
+			if (routine->next_row(ss, slot->tts_values, slot->tts_isnull))
+			{
+				ExecStoreVirtualTuple(slot);
+				ss->rows_returned++;
+				return slot;
+			}
+			ss->have_page = false;
+		}
+		if (ss->done)
+			return slot;
+
+		MemoryContextReset(ss->page_cxt);
+		{
+			MemoryContext old = MemoryContextSwitchTo(ss->page_cxt);
+			bool		got = routine->next_page(ss);
+
+			MemoryContextSwitchTo(old);
+			if (!got)
+			{
+				ss->done = true;
+				return slot;
+			}
+		}
+		ss->have_page = true;
+		ss->next_record = 0;
+	}
+}
+
+/*
+ * hubspotReScanForeignScan
+ *		Start over, with parameters evaluated anew.
+ */
+static void
+hubspotReScanForeignScan(ForeignScanState *node)
+{
+	HsScanState *ss = (HsScanState *) node->fdw_state;
+
+	hs_scan_reset(ss);
+}
+
+/*
+ * hubspotEndForeignScan
+ *		Add the scan's counters to the backend's, free its memory.
+ */
+static void
+hubspotEndForeignScan(ForeignScanState *node)
+{
+	HsScanState *ss = (HsScanState *) node->fdw_state;
+
+	if (ss == NULL)
+		return;
+	if (ss->conn)
+		hs_counters_add(hs_server_counters(ss->conn->serverid), &ss->counters);
+	MemoryContextDelete(ss->scan_cxt);
+}
+
+/*
+ * hubspotExplainForeignScan
+ *		The request the scan sends, and with ANALYZE what it cost.
+ */
+static void
+hubspotExplainForeignScan(ForeignScanState *node, ExplainState *es)
+{
+	HsScanState *ss = (HsScanState *) node->fdw_state;
+	ForeignScan *fsplan = (ForeignScan *) node->ss.ps.plan;
+	const HsKindRoutine *routine = hs_kind_routine(ss->opts->kind);
+
+	if (es->verbose)
+		routine->explain(ss, fsplan->fdw_private, es);
+
+	if (es->analyze)
+	{
+		HsCounters *c = &ss->counters;
+
+		if (es->format == EXPLAIN_FORMAT_TEXT)
+		{
+			StringInfoData buf;
+
+			initStringInfo(&buf);
+			appendStringInfo(&buf, "requests=" INT64_FORMAT " pages=" INT64_FORMAT
+							 " rows=" INT64_FORMAT " retries=" INT64_FORMAT,
+							 c->requests, c->pages, c->rows, c->retries);
+			if (c->throttled > 0)
+				appendStringInfo(&buf, " throttled=" INT64_FORMAT, c->throttled);
+			if (es->verbose)
+				appendStringInfo(&buf, " bytes=" INT64_FORMAT, c->bytes);
+			if (es->timing && c->waited_ms > 0)
+				appendStringInfo(&buf, " waited=%.0fms", c->waited_ms);
+			ExplainPropertyText("HubSpot Calls", buf.data, es);
+		}
+		else
+		{
+			ExplainPropertyInteger("HubSpot Requests", NULL, c->requests, es);
+			ExplainPropertyInteger("HubSpot Pages", NULL, c->pages, es);
+			ExplainPropertyInteger("HubSpot Rows", NULL, c->rows, es);
+			ExplainPropertyInteger("HubSpot Retries", NULL, c->retries, es);
+			ExplainPropertyInteger("HubSpot Throttled", NULL, c->throttled, es);
+			ExplainPropertyInteger("HubSpot Bytes", NULL, c->bytes, es);
+			ExplainPropertyFloat("HubSpot Waited", "ms", c->waited_ms, 0, es);
+		}
+	}
+}
+
+/*
+ * hs_check_request_budget
+ *		Stop a scan before it sends more requests than max_requests allows.
+ */
+void
+hs_check_request_budget(HsScanState *ss)
+{
+	int64		max = ss->opts->max_requests;
+
+	if (max > 0 && ss->counters.requests >= max)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("scan of foreign table \"%s\" would send more than " INT64_FORMAT " requests to HubSpot",
+						RelationGetRelationName(ss->rel), max),
+				 errdetail("The option \"max_requests\" limits the requests of one scan."),
+				 errhint("Narrow the query (for example by object_id or object_type), or raise \"max_requests\" on the table or server.")));
+}
+
+/*
+ * hs_send
+ *		Send one request of a scan, within its budget, and count it.
+ */
+void
+hs_send(HsScanState *ss, HsRequest *req, HsResponse *resp, int accept)
+{
+	hs_check_request_budget(ss);
+	hs_http_execute(ss->conn, req, resp, &ss->counters, accept);
+}
+
+/*
+ * hs_next_record_row
+ *		The next record of a page of records as a row.
+ */
+bool
+hs_next_record_row(HsScanState *ss, Datum *values, bool *nulls)
+{
+	struct json_object *rec;
+
+	if (ss->next_record >= ss->page.nresults)
+		return false;
+	rec = hs_page_record(&ss->page, ss->next_record++);
+	hs_record_to_row(ss->columns, ss->retrieved_attrs, rec, values, nulls);
+	return true;
+}

@@ -1,0 +1,459 @@
+/*-------------------------------------------------------------------------
+ *
+ * hubspot_fdw.h
+ *		  Shared declarations of hubspot_fdw, grouped by the file that
+ *		  defines them.
+ *
+ * The json-c headers are never included here: json-c's "json_object" type
+ * clashes with PostgreSQL's json_object() in utils/builtins.h.  Files that
+ * use json-c (decode.c, deparse.c) see "struct json_object" themselves and
+ * keep away from builtins.h; everybody else passes plain C strings.
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef HUBSPOT_FDW_H
+#define HUBSPOT_FDW_H
+
+#include "postgres.h"
+
+#include <curl/curl.h>
+
+#include "access/attnum.h"
+#include "foreign/foreign.h"
+#include "lib/stringinfo.h"
+#include "commands/explain.h"
+#include "nodes/execnodes.h"
+#include "nodes/pathnodes.h"
+#include "nodes/pg_list.h"
+#include "utils/relcache.h"
+
+struct json_object;				/* json-c, opaque outside decode.c, deparse.c */
+struct HsColumns;
+
+#define HS_FDW_VERSION "1.0"
+#define HS_DEFAULT_API_URL "https://api.hubapi.com"
+
+/* Page and batch sizes HubSpot allows */
+#define HS_LIST_PAGE_MAX 100
+#define HS_SEARCH_PAGE_MAX 200
+#define HS_SEARCH_RESULT_CAP 10000
+#define HS_BATCH_READ_MAX 100
+
+/* ------------------------------------------------------------------
+ * option.c: options of the wrapper, server, user mapping, table, column
+ * ------------------------------------------------------------------
+ */
+
+/* What a foreign table's "object" option names */
+typedef enum HsTableKind
+{
+	HS_TABLE_CRM,				/* users, contacts, ..., a type id */
+	HS_TABLE_SETTINGS_USERS,
+	HS_TABLE_ROLES,
+	HS_TABLE_TEAMS,
+	HS_TABLE_OWNERS,
+	HS_TABLE_PERMITTED_USERS
+} HsTableKind;
+
+/* Every option that applies to one foreign table, resolved */
+typedef struct HsOptions
+{
+	/* server (some also on the table) */
+	char	   *api_url;		/* without a trailing slash */
+	int			connect_timeout_ms;
+	int			request_timeout_ms;
+	int			max_retries;
+	int			requests_per_10s;
+	int			search_per_second;
+	int64		account_id;		/* 0: ask /account-info/v3/details */
+	int			permitted_users_batch;
+	int64		max_requests;	/* per scan; 0: no limit */
+	bool		use_remote_estimate;
+	bool		updatable;
+	char	   *ca_file;		/* NULL: the system's bundle */
+
+	/* user mapping */
+	char	   *access_token;
+
+	/* table */
+	char	   *object;			/* as written */
+	HsTableKind kind;
+	char	   *object_type;	/* URL segment for CRM kinds: "users" */
+	bool		allow_role_loss;
+	bool		send_welcome_email;
+} HsOptions;
+
+extern HsOptions *hs_get_options(Oid foreigntableid, Oid userid);
+extern char *hs_column_remote_name(Oid relid, AttrNumber attnum);
+extern bool hs_parse_object(const char *object, HsTableKind *kind,
+							char **object_type);
+
+/* ------------------------------------------------------------------
+ * connection.c: one libcurl multi handle per user mapping, kept across
+ * queries; counters per server; clean-up at transaction end
+ * ------------------------------------------------------------------
+ */
+
+/* What a scan, a modify or a backend has spent */
+typedef struct HsCounters
+{
+	int64		requests;		/* HTTP requests sent, retries included */
+	int64		pages;			/* answers that carried rows */
+	int64		rows;			/* records received */
+	int64		retries;
+	int64		throttled;		/* 429 answers */
+	int64		bytes;			/* response bytes, decoded */
+	double		waited_ms;		/* time spent waiting before retries */
+} HsCounters;
+
+#define HS_MAX_SLOTS 8
+
+/* One easy handle and its response buffer */
+typedef struct HsSlot
+{
+	CURL	   *easy;
+	bool		busy;			/* attached to the multi handle */
+	bool		done;			/* transfer finished */
+	CURLcode	result;
+	struct curl_slist *headers;
+	char	   *body;			/* malloc'd, grows; NUL-terminated */
+	size_t		len;
+	size_t		cap;
+	long		status;
+	char		correlation_id[80];
+	char		retry_after[32];
+	int			rl_max;			/* X-HubSpot-RateLimit-*, -1 when absent */
+	int			rl_remaining;
+	int			rl_interval_ms;
+	char		errbuf[CURL_ERROR_SIZE];
+	char	   *req_body;		/* malloc'd copy of what is being sent */
+	char	   *req_url;		/* malloc'd */
+} HsSlot;
+
+/* A connection: the handles and limiter of one user mapping */
+typedef struct HsConnection
+{
+	Oid			umid;			/* hash key: user mapping oid */
+	Oid			serverid;
+	bool		invalidated;	/* options changed: rebuild on next use */
+	CURLM	   *multi;
+	HsSlot		slots[HS_MAX_SLOTS];
+	char	   *api_url;		/* malloc'd */
+	char	   *auth_header;	/* malloc'd "Authorization: Bearer ..." */
+	char	   *ca_file;		/* malloc'd or NULL */
+	int			connect_timeout_ms;
+	int			request_timeout_ms;
+	int			max_retries;
+	int			requests_per_10s;
+	int			search_per_second;
+	int64		account_id;		/* learned once, 0 until then */
+
+	/* pacing: send times of the recent requests, a ring */
+	int64	   *sent_at;		/* malloc'd, requests_per_10s entries */
+	int			sent_n;
+	int			sent_head;
+	int64		search_sent_at[16];
+	int			search_head;
+	int			learned_max;	/* from X-HubSpot-RateLimit-Max, 0 unknown */
+	int			learned_interval_ms;
+} HsConnection;
+
+extern HsConnection *hs_get_connection(ForeignServer *server,
+									   UserMapping *user, HsOptions *opts);
+extern HsCounters *hs_server_counters(Oid serverid);
+extern void hs_counters_add(HsCounters *into, const HsCounters *from);
+
+/* ------------------------------------------------------------------
+ * http.c: HTTP requests through libcurl, cancellable, paced, retried
+ * ------------------------------------------------------------------
+ */
+
+typedef enum HsMethod
+{
+	HS_GET,
+	HS_POST,
+	HS_PATCH,
+	HS_PUT,
+	HS_DELETE
+} HsMethod;
+
+/* A request: path and query relative to api_url, and a JSON body */
+typedef struct HsRequest
+{
+	HsMethod	method;
+	char	   *path;			/* "/crm/v3/objects/users?limit=100" */
+	char	   *body;			/* NULL for none */
+	bool		search;			/* paced by the search limit too */
+	bool		retry_safe;		/* may be sent twice without harm */
+	const char *what;			/* for messages: "list users" */
+} HsRequest;
+
+/* The answer, pointing into the slot's buffer until its next use */
+typedef struct HsResponse
+{
+	long		status;
+	const char *body;
+	size_t		len;
+	const char *correlation_id;
+} HsResponse;
+
+/* statuses a caller handles itself instead of an error */
+#define HS_ACCEPT_404	0x01
+#define HS_ACCEPT_207	0x02
+#define HS_ACCEPT_400	0x04
+
+extern const char *hs_method_name(HsMethod method);
+extern int	hs_http_start(HsConnection *conn, const HsRequest *req,
+						  HsCounters *counters);
+extern void hs_http_finish(HsConnection *conn, int slot, const HsRequest *req,
+						   HsResponse *resp, HsCounters *counters, int accept);
+extern void hs_http_execute(HsConnection *conn, const HsRequest *req,
+							HsResponse *resp, HsCounters *counters, int accept);
+extern void hs_http_abandon_all(HsConnection *conn);
+extern void hs_sleep_ms(double ms, HsCounters *counters);
+extern char *hs_url_encode(const char *s);
+
+/* ------------------------------------------------------------------
+ * decode.c: HubSpot's JSON answers into rows (json-c)
+ * ------------------------------------------------------------------
+ */
+
+/* A decoded page: results to walk and the cursor for the next one */
+typedef struct HsPage
+{
+	struct json_object *root;	/* freed with the page's memory context */
+	struct json_object *results;	/* the array of records, or NULL */
+	int			nresults;
+	char	   *next_after;		/* NULL on the last page */
+	int64		total;			/* search's "total", -1 if absent */
+} HsPage;
+
+/* HubSpot's error body, every field optional */
+typedef struct HsApiError
+{
+	char	   *message;
+	char	   *category;
+	char	   *sub_category;
+	char	   *correlation_id;
+	char	   *policy_name;
+	char	   *missing_scopes; /* comma separated */
+	char	   *first_error;	/* errors[0].message */
+} HsApiError;
+
+extern void hs_page_parse(HsPage *page, const char *body, size_t len,
+						  const char *results_key, const char *what,
+						  MemoryContext cxt);
+extern struct json_object *hs_page_record(HsPage *page, int i);
+extern void hs_parse_api_error(const char *body, size_t len, HsApiError *err);
+extern struct json_object *hs_json_parse(const char *body, size_t len,
+										 const char *what, MemoryContext cxt);
+extern int64 hs_json_get_int64(struct json_object *obj, const char *key,
+							   int64 dflt);
+extern void hs_record_to_row(struct HsColumns *columns, List *retrieved_attrs,
+							 struct json_object *rec, Datum *values, bool *nulls);
+extern char *hs_record_id(struct json_object *rec);
+
+/* ------------------------------------------------------------------
+ * convert.c: HubSpot values (always text) into column types
+ * ------------------------------------------------------------------
+ */
+
+/* How one column of the foreign table is filled */
+typedef enum HsColumnSource
+{
+	HS_COL_PROPERTY,			/* properties[remote_name] */
+	HS_COL_ID,					/* record id */
+	HS_COL_CREATED_AT,
+	HS_COL_UPDATED_AT,
+	HS_COL_ARCHIVED,
+	HS_COL_ARCHIVED_AT,
+	HS_COL_PROPERTIES_JSON,		/* the whole properties map as jsonb */
+	HS_COL_FIELD				/* fixed tables: a top-level JSON field */
+} HsColumnSource;
+
+typedef struct HsColumn
+{
+	AttrNumber	attnum;
+	char	   *attname;
+	char	   *remote_name;	/* property or JSON field */
+	HsColumnSource source;
+	Oid			typid;
+	int32		typmod;
+	Oid			elemtypid;		/* InvalidOid unless an array */
+	FmgrInfo	input;			/* of typid, or of elemtypid for arrays */
+	Oid			ioparam;
+	int16		elemlen;
+	bool		elembyval;
+	char		elemalign;
+	bool		dropped;
+} HsColumn;
+
+/* Columns of one foreign table */
+typedef struct HsColumns
+{
+	int			natts;
+	HsColumn   *cols;			/* indexed by attnum - 1 */
+	char	   *relname;
+} HsColumns;
+
+extern HsColumns *hs_columns_for_relation(Relation rel, HsTableKind kind);
+extern HsColumnSource hs_crm_column_source(const char *attname, Oid typid);
+extern bool hs_type_supported(Oid typid);
+extern Datum hs_convert_value(HsColumn *col, const char *value, bool *isnull);
+extern Datum hs_convert_array(HsColumn *col, List *elems, bool *isnull);
+extern char *hs_datum_to_remote(Datum value, Oid typid);
+
+/* Error context: which table, column and record is being converted */
+typedef struct HsConvertContext
+{
+	const char *relname;
+	const char *attname;
+	const char *record_id;
+	const char *value;
+} HsConvertContext;
+
+extern void hs_convert_error_callback(void *arg);
+
+/* ------------------------------------------------------------------
+ * deparse.c: requests built from the plan (json-c)
+ * ------------------------------------------------------------------
+ */
+
+/* How a scan asks HubSpot for its rows */
+typedef enum HsScanMethod
+{
+	HS_SCAN_LIST,				/* GET the list, cursor by cursor */
+	HS_SCAN_GET,				/* GET one record by id */
+	HS_SCAN_BATCH,				/* POST batch/read, 100 ids a request */
+	HS_SCAN_SEARCH,				/* POST search */
+	HS_SCAN_EMPTY				/* the quals contradict: no request */
+} HsScanMethod;
+
+/* flags of a search filter in the plan (see deparse.c for the shapes) */
+#define HS_FILTER_LOWER 0x01
+
+extern char *hs_build_list_path(const char *object_type, List *properties,
+								int limit, const char *after);
+extern char *hs_build_get_path(const char *object_type, const char *id,
+							   List *properties);
+extern char *hs_build_batch_read_body(List *ids, List *properties);
+extern char *hs_build_search_body(List *groups, List *sorts, List *properties,
+								  int limit, const char *after,
+								  List **params, const char *id_above);
+extern char *hs_json_quote(const char *s);
+
+/* ------------------------------------------------------------------
+ * hubspot_fdw.c: the FDW callbacks, and the scan engine every table kind
+ * plugs into
+ * ------------------------------------------------------------------
+ */
+
+/*
+ * What planning decided for a scan.  Lists hold plain nodes so that they
+ * can travel in fdw_private; values to compute at execution are indexes
+ * into param_exprs (the plan's fdw_exprs).
+ */
+typedef struct HsPushdown
+{
+	HsScanMethod method;
+	List	   *ids;			/* GET/BATCH: String or Integer(param) */
+	List	   *groups;			/* SEARCH: filter groups */
+	List	   *sorts;			/* SEARCH: at most one */
+	int64		limit;			/* rows wanted at most, -1: all */
+	List	   *param_exprs;	/* Exprs evaluated at execution */
+	List	   *remote_conds;	/* RestrictInfos HubSpot applies exactly */
+	List	   *local_conds;	/* RestrictInfos Postgres checks */
+	List	   *extra;			/* kind-specific plan data (nodes) */
+	double		rows;			/* estimated rows returned */
+	double		requests;		/* estimated requests */
+} HsPushdown;
+
+/* fdw_private of a ForeignScan, by slot */
+enum FdwScanPrivateIndex
+{
+	FdwScanPrivateMethod,		/* Integer: HsScanMethod */
+	FdwScanPrivateRetrievedAttrs,	/* IntList: attnums the scan fills */
+	FdwScanPrivateProperties,	/* List of String: properties to ask */
+	FdwScanPrivateIds,			/* ids (see HsPushdown) */
+	FdwScanPrivateGroups,		/* search filter groups */
+	FdwScanPrivateSorts,		/* search sorts */
+	FdwScanPrivateLimit,		/* Integer: limit, -1 for none */
+	FdwScanPrivateExtra,		/* kind-specific */
+	FdwScanPrivateNum
+};
+
+/* A running scan, shared by the engine and the table kinds */
+typedef struct HsScanState
+{
+	Relation	rel;
+	HsOptions  *opts;
+	HsConnection *conn;
+	HsColumns  *columns;
+	HsScanMethod method;
+	List	   *retrieved_attrs;
+	List	   *properties;
+	List	   *ids;
+	List	   *groups;
+	List	   *sorts;
+	int64		limit;
+	List	   *extra;
+	List	   *param_states;	/* ExprStates of fdw_exprs */
+	List	  **params;			/* evaluated: one List of texts each */
+	ExprContext *econtext;
+
+	MemoryContext scan_cxt;		/* lives as long as the scan */
+	MemoryContext page_cxt;		/* reset for every page */
+	HsPage		page;
+	int			next_record;	/* in page */
+	bool		have_page;
+	bool		done;			/* no more requests to send */
+	bool		started;
+
+	/* cursor paging */
+	char	   *after;			/* cursor to send next, in scan_cxt */
+	int64		consumed;		/* search: results paged in this segment */
+	char	   *last_id;		/* last record id seen, in scan_cxt */
+	int			id_pos;			/* BATCH: next id to ask */
+	List	   *id_texts;		/* GET/BATCH: evaluated ids, in scan_cxt */
+	int64		rows_returned;
+
+	void	   *kind_state;		/* for the table kind */
+	HsCounters	counters;
+} HsScanState;
+
+/* What a table kind provides: planning, paging and rows */
+typedef struct HsKindRoutine
+{
+	/* choose the request from the clauses; fills everything in *pd */
+	void		(*plan) (PlannerInfo *root, RelOptInfo *baserel, HsOptions *opts,
+						 List *clauses, Bitmapset *attrs_used, HsPushdown *pd);
+	/* the properties (or fields) to ask for the columns in attrs_used */
+	List	   *(*properties) (Oid relid, Bitmapset *attrs_used, HsOptions *opts);
+	/* fetch the next page into ss->page; false when there is none */
+	bool		(*next_page) (HsScanState *ss);
+	/* fill the next row from the page; false when the page is used up */
+	bool		(*next_row) (HsScanState *ss, Datum *values, bool *nulls);
+	/* EXPLAIN: the request that will be sent */
+	void		(*explain) (HsScanState *ss, List *fdw_private, ExplainState *es);
+} HsKindRoutine;
+
+extern void _PG_init(void);
+extern void hs_check_request_budget(HsScanState *ss);
+extern void hs_send(HsScanState *ss, HsRequest *req, HsResponse *resp, int accept);
+extern bool hs_next_record_row(HsScanState *ss, Datum *values, bool *nulls);
+
+/* ------------------------------------------------------------------
+ * crm.c: CRM objects (users, contacts, ..., custom types): list, id
+ * look-ups, batch reads and search
+ * ------------------------------------------------------------------
+ */
+extern const HsKindRoutine hs_crm_routine;
+
+/* ------------------------------------------------------------------
+ * pushdown.c: which quals, ORDER BY and LIMIT HubSpot can apply
+ * ------------------------------------------------------------------
+ */
+extern void hs_crm_plan(PlannerInfo *root, RelOptInfo *baserel, HsOptions *opts,
+						List *clauses, Bitmapset *attrs_used, HsPushdown *pd);
+
+#endif							/* HUBSPOT_FDW_H */
