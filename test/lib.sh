@@ -228,6 +228,7 @@ hs_connect_help() {
 	cat <<EOF
 Left running for debugging:
   connect:   psql -h $HS_TMP -p $HS_PGPORT -U postgres
+  or export: HUBSPOT_SIM_URL=${HUBSPOT_SIM_URL:-} PGHOST=$HS_TMP PGPORT=$HS_PGPORT PGUSER=postgres
   simulator: HUBSPOT_SIM_URL=${HUBSPOT_SIM_URL:-} (pid ${HS_SIM_PID:-none}, log $HS_TMP/sim.log)
   server log: $HS_TMP/server.log
   stop with: kill ${HS_SIM_PID:-} ; runuser -u postgres -- $PG_BIN/pg_ctl -D $HS_PGDATA stop ; rm -rf $HS_TMP

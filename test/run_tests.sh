@@ -27,6 +27,8 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 ONLY=
 CHILD_PID=
+TAIL_PID=
+CURRENT_SUITE=
 TOTAL_PASSED=0
 TOTAL_FAILED=0
 SUMMARY=()
@@ -82,29 +84,42 @@ time_left() {
 	fi
 }
 
-# run_logged OUT SECONDS CMD...: run CMD (stdin /dev/null) with a time limit,
-# its output shown as it comes and kept in OUT; return its exit status (124 on
-# timeout). CMD runs in the background so that an INT/TERM trap can stop it
-# (timeout puts it in its own process group, out of reach of Ctrl-C).
+# run_logged NAME OUT SECONDS CMD...: run suite NAME's CMD (stdin /dev/null)
+# with a time limit, its output shown as it comes and kept in OUT; return its
+# exit status (124 on timeout). CMD and the tail that shows it run in the
+# background and the shell waits with `wait`, so that INT and TERM reach the
+# traps at once (timeout puts CMD in its own process group).
 run_logged() {
-	local out=$1 t=$2 rc=0
-	shift 2
+	local rc=0
+	CURRENT_SUITE=$1
+	local out=$2 t=$3
+	shift 3
 	: >"$out"   # exists before tail opens it
 	timeout "$t" "$@" </dev/null >>"$out" 2>&1 &
 	CHILD_PID=$!
-	tail -n +1 --pid="$CHILD_PID" -f "$out" 2>/dev/null || true
+	tail -n +1 --pid="$CHILD_PID" -f "$out" 2>/dev/null &
+	TAIL_PID=$!
 	wait "$CHILD_PID" || rc=$?
 	CHILD_PID=
+	wait "$TAIL_PID" || true   # it ends once it has shown the rest
+	TAIL_PID=
+	CURRENT_SUITE=
 	return "$rc"
 }
 
 # shellcheck disable=SC2317  # called from on_exit (a trap)
-# stop_child: stop the suite running in the background, if any
+# stop_child: stop the suite running in the background, if any, and its tail
 stop_child() {
-	[[ -n ${CHILD_PID:-} ]] || return 0
-	kill -TERM "$CHILD_PID" 2>/dev/null || true
-	wait "$CHILD_PID" 2>/dev/null || true
-	CHILD_PID=
+	if [[ -n ${CHILD_PID:-} ]]; then
+		kill -TERM "$CHILD_PID" 2>/dev/null || true
+		wait "$CHILD_PID" 2>/dev/null || true
+		CHILD_PID=
+	fi
+	if [[ -n ${TAIL_PID:-} ]]; then
+		kill -TERM "$TAIL_PID" 2>/dev/null || true
+		wait "$TAIL_PID" 2>/dev/null || true
+		TAIL_PID=
+	fi
 }
 
 # banner TEXT: a heading in the output
@@ -160,7 +175,7 @@ run_regress() {
 		record pg_regress 0 1 "not run: time budget spent"
 		return 0
 	fi
-	run_logged "$out" "$t" make --no-print-directory -C "$HS_REPO" installcheck \
+	run_logged pg_regress "$out" "$t" make --no-print-directory -C "$HS_REPO" installcheck \
 		PG_CONFIG="$PG_CONFIG" PGHOST="$HS_TMP" PGPORT="$HS_PGPORT" PGUSER=postgres \
 		"${extra[@]}" || rc=$?
 	read -r p f ig < <(parse_regress "$out")
@@ -228,7 +243,7 @@ run_pyfile() {
 		record "$base" 0 1 "not run: time budget spent"
 		return 0
 	fi
-	run_logged "$out" "$t" env PYTHONDONTWRITEBYTECODE=1 \
+	run_logged "$base" "$out" "$t" env PYTHONDONTWRITEBYTECODE=1 \
 		"$PYTHON" -m unittest discover -v -s "$HS_TEST_DIR" -t "$HS_TEST_DIR" -p "$base" || rc=$?
 	read -r p f s note < <(parse_unittest "$out" "$rc")
 	((s == 0)) || note="$s skipped${note:+; $note}"
@@ -246,7 +261,7 @@ run_suite() {
 		record "$base" 0 1 "not run: time budget spent"
 		return 0
 	fi
-	run_logged "$out" "$t" "$file" || rc=$?
+	run_logged "$base" "$out" "$t" "$file" || rc=$?
 	if ((rc == 0)); then
 		record "$base" 1 0
 	elif ((rc == 124)); then
@@ -338,6 +353,11 @@ on_exit() {
 	stop_child
 	if [[ -z $SETUP_DONE && -n $STAGE ]]; then
 		record "setup" 0 1 "failed during: $STAGE"
+	fi
+	if [[ -n $CURRENT_SUITE ]]; then
+		record "$CURRENT_SUITE" 0 1 "interrupted (exit $rc)"
+	elif ((rc != 0 && TOTAL_FAILED == 0)); then
+		record "run" 0 1 "ended with exit status $rc"
 	fi
 	hs_cleanup
 	banner summary
