@@ -175,6 +175,7 @@ run_regress() {
 		record pg_regress 0 1 "not run: time budget spent"
 		return 0
 	fi
+	rm -f "$HS_REPO/regression.diffs" "$HS_REPO/regression.out"
 	run_logged pg_regress "$out" "$t" make --no-print-directory -C "$HS_REPO" installcheck \
 		PG_CONFIG="$PG_CONFIG" PGHOST="$HS_TMP" PGPORT="$HS_PGPORT" PGUSER=postgres \
 		"${extra[@]}" || rc=$?
@@ -183,8 +184,8 @@ run_regress() {
 	if ((rc != 0 && f == 0)); then
 		f=1
 		note="make installcheck exited $rc${note:+; $note}"
-		((rc != 124)) || note="timed out after ${t}s"
 	fi
+	((rc != 124)) || note="timed out after ${t}s"
 	if ((f > 0)) && [[ -s $HS_REPO/regression.diffs ]]; then
 		banner "regression.diffs (first 200 lines)"
 		head -n 200 "$HS_REPO/regression.diffs"
