@@ -173,6 +173,19 @@ hs_crm_ids(HsScanState *ss)
 }
 
 /*
+ * hs_crm_sorts
+ *		The sort of a search: the pushed one, or id order, which is what
+ *		lets a search go on past 10,000 results.
+ */
+static List *
+hs_crm_sorts(HsScanState *ss)
+{
+	if (ss->sorts != NIL)
+		return ss->sorts;
+	return list_make1(list_make2(makeString("hs_object_id"), makeString("ASCENDING")));
+}
+
+/*
  * hs_crm_next_page
  *		Fetch the next page of a CRM scan.
  */
@@ -279,12 +292,13 @@ hs_crm_next_page(HsScanState *ss)
 				req.method = HS_POST;
 				req.search = true;
 				req.path = psprintf("/crm/v3/objects/%s/search", type);
-				req.body = hs_build_search_body(ss->groups,
-												ss->sorts != NIL ? ss->sorts :
-												list_make1(list_make2(makeString("hs_object_id"),
-																	  makeString("ASCENDING"))),
+				req.body = hs_build_search_body(ss->groups, hs_crm_sorts(ss),
 												ss->properties, size, ss->after,
-												ss->params, id_above);
+												ss->params, false, id_above);
+				if (strlen(req.body) > HS_SEARCH_BODY_MAX)
+					req.body = hs_build_search_body(ss->groups, hs_crm_sorts(ss),
+													ss->properties, size, ss->after,
+													ss->params, true, id_above);
 				req.what = psprintf("a search of %s", type);
 				hs_send(ss, &req, &resp, 0);
 				hs_page_parse(&ss->page, resp.body, resp.len, "results", req.what,
@@ -354,13 +368,10 @@ hs_crm_explain(HsScanState *ss, List *fdw_private, ExplainState *es)
 			ExplainPropertyText("HubSpot Request",
 								psprintf("POST /crm/v3/objects/%s/search", type), es);
 			ExplainPropertyText("HubSpot Body",
-								hs_build_search_body(ss->groups,
-													 ss->sorts != NIL ? ss->sorts :
-													 list_make1(list_make2(makeString("hs_object_id"),
-																		   makeString("ASCENDING"))),
+								hs_build_search_body(ss->groups, hs_crm_sorts(ss),
 													 ss->properties,
 													 limit >= 0 ? Min(limit, HS_SEARCH_PAGE_MAX) : HS_SEARCH_PAGE_MAX,
-													 NULL, NULL, NULL),
+													 NULL, NULL, false, NULL),
 								es);
 			break;
 	}

@@ -241,13 +241,32 @@ hs_add_filter(json_object *filters, const char *property, const char *op,
  *		id_above, when given, adds "hs_object_id > id_above" to every group:
  *		how a search goes on past HubSpot's 10,000-result cap.
  */
+/*
+ * hs_filter_has_param
+ *		True when a filter's values are computed at execution.
+ */
+static bool
+hs_filter_has_param(List *f)
+{
+	ListCell   *lc;
+
+	foreach(lc, (List *) lthird(f))
+	{
+		if (!IsA(lfirst(lc), String))
+			return true;
+	}
+	return false;
+}
+
 char *
 hs_build_search_body(List *groups, List *sorts, List *properties, int limit,
-					 const char *after, List **params, const char *id_above)
+					 const char *after, List **params, bool drop_params,
+					 const char *id_above)
 {
 	json_object *root = json_object_new_object();
 	json_object *jgroups = json_object_new_array();
 	ListCell   *lc;
+	bool		match_all = false;
 
 	foreach(lc, groups)
 	{
@@ -255,20 +274,34 @@ hs_build_search_body(List *groups, List *sorts, List *properties, int limit,
 		json_object *jg = json_object_new_object();
 		json_object *filters = json_object_new_array();
 		ListCell   *lc2;
+		int			n = 0;
 
 		foreach(lc2, group)
 		{
 			List	   *f = (List *) lfirst(lc2);
 			int			flags = intVal(lfourth(f));
 
+			/* dropped filters are rechecked by Postgres: a superset */
+			if (drop_params && hs_filter_has_param(f))
+				continue;
 			hs_add_filter(filters, strVal(linitial(f)), strVal(lsecond(f)),
 						  hs_filter_values((List *) lthird(f), params,
 										   (flags & HS_FILTER_LOWER) != 0));
+			n++;
 		}
+		if (n == 0)
+			match_all = true;
 		if (id_above)
 			hs_add_filter(filters, "hs_object_id", "GT", list_make1((char *) id_above));
 		json_object_object_add(jg, "filters", filters);
 		json_object_array_add(jgroups, jg);
+	}
+	if (match_all)
+	{
+		/* a group that lost all its filters matches everything */
+		json_object_put(jgroups);
+		jgroups = json_object_new_array();
+		groups = NIL;
 	}
 	if (groups == NIL && id_above)
 	{

@@ -38,6 +38,7 @@ struct HsColumns;
 #define HS_SEARCH_PAGE_MAX 200
 #define HS_SEARCH_RESULT_CAP 10000
 #define HS_BATCH_READ_MAX 100
+#define HS_SEARCH_BODY_MAX 3000
 
 /* ------------------------------------------------------------------
  * option.c: options of the wrapper, server, user mapping, table, column
@@ -339,7 +340,8 @@ extern char *hs_build_get_path(const char *object_type, const char *id,
 extern char *hs_build_batch_read_body(List *ids, List *properties);
 extern char *hs_build_search_body(List *groups, List *sorts, List *properties,
 								  int limit, const char *after,
-								  List **params, const char *id_above);
+								  List **params, bool drop_params,
+								  const char *id_above);
 extern char *hs_json_quote(const char *s);
 
 /* ------------------------------------------------------------------
