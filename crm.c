@@ -173,16 +173,55 @@ hs_crm_ids(HsScanState *ss)
 }
 
 /*
- * hs_crm_sorts
- *		The sort of a search: the pushed one, or id order, which is what
- *		lets a search go on past 10,000 results.
+ * hs_crm_id_order
+ *		Id order: what lets a search go on past 10,000 results.
  */
 static List *
-hs_crm_sorts(HsScanState *ss)
+hs_crm_id_order(void)
 {
-	if (ss->sorts != NIL)
-		return ss->sorts;
 	return list_make1(list_make2(makeString("hs_object_id"), makeString("ASCENDING")));
+}
+
+/*
+ * hs_crm_has_phases
+ *		True when a pushed sort is on a property that may have no value.
+ */
+static bool
+hs_crm_has_phases(HsScanState *ss)
+{
+	return ss->sorts != NIL &&
+		strcmp(strVal(linitial((List *) linitial(ss->sorts))), "hs_object_id") != 0;
+}
+
+/*
+ * hs_crm_phase
+ *		The sort of the current search, and its extra filter.  A pushed
+ *		sort runs in two phases, because Postgres puts NULLs last in
+ *		ascending order (first in descending) and HubSpot's place for
+ *		records without a value is not documented: the records with a
+ *		value (HAS_PROPERTY, in the sort's order) and those without
+ *		(NOT_HAS_PROPERTY, in id order), in the order the NULLs belong.
+ *		Without a pushed sort, id order.
+ */
+static List *
+hs_crm_phase(HsScanState *ss, List **extra)
+{
+	List	   *sort;
+	bool		nulls_first;
+	bool		nulls_now;
+
+	if (ss->sorts == NIL)
+		return hs_crm_id_order();
+	if (!hs_crm_has_phases(ss))
+		return ss->sorts;
+	sort = (List *) linitial(ss->sorts);
+	nulls_first = intVal(lthird(sort)) != 0;
+	nulls_now = (ss->phase == 0) == nulls_first;
+	*extra = lappend(*extra, hs_make_filter(strVal(linitial(sort)),
+											nulls_now ? "NOT_HAS_PROPERTY" : "HAS_PROPERTY",
+											NULL));
+	return nulls_now ? hs_crm_id_order() :
+		list_make1(list_make2(linitial(sort), lsecond(sort)));
 }
 
 /*
@@ -268,7 +307,8 @@ hs_crm_next_page(HsScanState *ss)
 		case HS_SCAN_SEARCH:
 			{
 				int			size = hs_crm_page_size(ss, HS_SEARCH_PAGE_MAX);
-				const char *id_above = NULL;
+				List	   *extra = NIL;
+				List	   *sorts = hs_crm_phase(ss, &extra);
 
 				/*
 				 * HubSpot refuses to page past 10,000 results.  Searches
@@ -283,22 +323,23 @@ hs_crm_next_page(HsScanState *ss)
 								 errmsg("HubSpot search of %s matched more than %d records",
 										type, HS_SEARCH_RESULT_CAP),
 								 errhint("Remove the ORDER BY, or narrow the query.")));
-					ss->kind_state = ss->last_id;	/* the new lower bound */
+					ss->id_above = ss->last_id;
 					ss->after = NULL;
 					ss->consumed = 0;
 				}
-				id_above = (const char *) ss->kind_state;
+				if (ss->id_above)
+					extra = lappend(extra, hs_make_filter("hs_object_id", "GT", ss->id_above));
 
 				req.method = HS_POST;
 				req.search = true;
 				req.path = psprintf("/crm/v3/objects/%s/search", type);
-				req.body = hs_build_search_body(ss->groups, hs_crm_sorts(ss),
-												ss->properties, size, ss->after,
-												ss->params, false, id_above);
+				req.body = hs_build_search_body(ss->groups, sorts, ss->properties,
+												size, ss->after, ss->params,
+												false, extra);
 				if (strlen(req.body) > HS_SEARCH_BODY_MAX)
-					req.body = hs_build_search_body(ss->groups, hs_crm_sorts(ss),
-													ss->properties, size, ss->after,
-													ss->params, true, id_above);
+					req.body = hs_build_search_body(ss->groups, sorts, ss->properties,
+													size, ss->after, ss->params,
+													true, extra);
 				req.what = psprintf("a search of %s", type);
 				hs_send(ss, &req, &resp, 0);
 				hs_page_parse(&ss->page, resp.body, resp.len, "results", req.what,
@@ -306,6 +347,14 @@ hs_crm_next_page(HsScanState *ss)
 				hs_crm_count_page(ss);
 				ss->consumed += ss->page.nresults;
 				hs_crm_take_cursor(ss, &req);
+				if (ss->done && ss->phase == 0 && hs_crm_has_phases(ss))
+				{
+					/* the other side of the sort's NULLs */
+					ss->phase = 1;
+					ss->done = false;
+					ss->after = NULL;
+					ss->consumed = 0;
+				}
 				return true;
 			}
 	}
@@ -321,6 +370,7 @@ hs_crm_explain(HsScanState *ss, List *fdw_private, ExplainState *es)
 {
 	const char *type = ss->opts->object_type;
 	int			limit = ss->limit;
+	List	   *extra = NIL;
 
 	switch (ss->method)
 	{
@@ -368,11 +418,15 @@ hs_crm_explain(HsScanState *ss, List *fdw_private, ExplainState *es)
 			ExplainPropertyText("HubSpot Request",
 								psprintf("POST /crm/v3/objects/%s/search", type), es);
 			ExplainPropertyText("HubSpot Body",
-								hs_build_search_body(ss->groups, hs_crm_sorts(ss),
+								hs_build_search_body(ss->groups, hs_crm_phase(ss, &extra),
 													 ss->properties,
 													 limit >= 0 ? Min(limit, HS_SEARCH_PAGE_MAX) : HS_SEARCH_PAGE_MAX,
-													 NULL, NULL, false, NULL),
+													 NULL, NULL, false, extra),
 								es);
+			if (hs_crm_has_phases(ss))
+				ExplainPropertyText("HubSpot Sort Phases",
+									"records with a value in sort order, and those without in id order, NULLs where Postgres puts them",
+									es);
 			break;
 	}
 }

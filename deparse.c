@@ -25,6 +25,7 @@
 
 #include "hubspot_fdw.h"
 
+#include "nodes/pg_list.h"
 #include "nodes/value.h"
 
 /*
@@ -237,10 +238,31 @@ hs_add_filter(json_object *filters, const char *property, const char *op,
 /*
  * hs_build_search_body
  *		POST body of a search.  params (one List of texts per fdw_exprs
- *		entry) is NULL when the body is built for EXPLAIN before execution.
- *		id_above, when given, adds "hs_object_id > id_above" to every group:
- *		how a search goes on past HubSpot's 10,000-result cap.
+ *		entry) is NULL when the body is built for EXPLAIN before execution;
+ *		with drop_params, filters on such values are left out (Postgres
+ *		checks them again).  extra filters, in the plan's filter form with
+ *		constant values, are added to every group: how a search goes on past
+ *		HubSpot's 10,000-result cap ("hs_object_id GT last id") and how a
+ *		sort splits records with and without a value.
  */
+/*
+ * hs_add_extra_filters
+ *		Add the executor's own filters (constants only) to a group.
+ */
+static void
+hs_add_extra_filters(json_object *filters, List *extra)
+{
+	ListCell   *lc;
+
+	foreach(lc, extra)
+	{
+		List	   *f = (List *) lfirst(lc);
+
+		hs_add_filter(filters, strVal(linitial(f)), strVal(lsecond(f)),
+					  hs_filter_values((List *) lthird(f), NULL, false));
+	}
+}
+
 /*
  * hs_filter_has_param
  *		True when a filter's values are computed at execution.
@@ -261,7 +283,7 @@ hs_filter_has_param(List *f)
 char *
 hs_build_search_body(List *groups, List *sorts, List *properties, int limit,
 					 const char *after, List **params, bool drop_params,
-					 const char *id_above)
+					 List *extra)
 {
 	json_object *root = json_object_new_object();
 	json_object *jgroups = json_object_new_array();
@@ -291,8 +313,7 @@ hs_build_search_body(List *groups, List *sorts, List *properties, int limit,
 		}
 		if (n == 0)
 			match_all = true;
-		if (id_above)
-			hs_add_filter(filters, "hs_object_id", "GT", list_make1((char *) id_above));
+		hs_add_extra_filters(filters, extra);
 		json_object_object_add(jg, "filters", filters);
 		json_object_array_add(jgroups, jg);
 	}
@@ -303,12 +324,12 @@ hs_build_search_body(List *groups, List *sorts, List *properties, int limit,
 		jgroups = json_object_new_array();
 		groups = NIL;
 	}
-	if (groups == NIL && id_above)
+	if (groups == NIL && extra != NIL)
 	{
 		json_object *jg = json_object_new_object();
 		json_object *filters = json_object_new_array();
 
-		hs_add_filter(filters, "hs_object_id", "GT", list_make1((char *) id_above));
+		hs_add_extra_filters(filters, extra);
 		json_object_object_add(jg, "filters", filters);
 		json_object_array_add(jgroups, jg);
 	}
@@ -334,4 +355,16 @@ hs_build_search_body(List *groups, List *sorts, List *properties, int limit,
 	if (after)
 		json_object_object_add(root, "after", json_object_new_string(after));
 	return hs_json_finish(root);
+}
+
+/*
+ * hs_make_filter
+ *		A filter in the plan's form with a constant value (or none).
+ */
+List *
+hs_make_filter(const char *property, const char *op, const char *value)
+{
+	return list_make4(makeString(pstrdup(property)), makeString(pstrdup(op)),
+					  value ? list_make1(makeString(pstrdup(value))) : NIL,
+					  makeInteger(0));
 }

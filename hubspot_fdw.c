@@ -435,6 +435,8 @@ hs_scan_reset(HsScanState *ss)
 	ss->after = NULL;
 	ss->consumed = 0;
 	ss->last_id = NULL;
+	ss->id_above = NULL;
+	ss->phase = 0;
 	ss->id_pos = 0;
 	ss->id_texts = NIL;
 	ss->rows_returned = 0;

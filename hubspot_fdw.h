@@ -341,7 +341,9 @@ extern char *hs_build_batch_read_body(List *ids, List *properties);
 extern char *hs_build_search_body(List *groups, List *sorts, List *properties,
 								  int limit, const char *after,
 								  List **params, bool drop_params,
-								  const char *id_above);
+								  List *extra);
+extern List *hs_make_filter(const char *property, const char *op,
+							const char *value);
 extern char *hs_json_quote(const char *s);
 
 /* ------------------------------------------------------------------
@@ -415,6 +417,8 @@ typedef struct HsScanState
 	char	   *after;			/* cursor to send next, in scan_cxt */
 	int64		consumed;		/* search: results paged in this segment */
 	char	   *last_id;		/* last record id seen, in scan_cxt */
+	char	   *id_above;		/* search: ids above this one only */
+	int			phase;			/* search with a sort: 0, then 1 (see crm.c) */
 	int			id_pos;			/* BATCH: next id to ask */
 	List	   *id_texts;		/* GET/BATCH: evaluated ids, in scan_cxt */
 	int64		rows_returned;

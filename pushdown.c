@@ -35,7 +35,11 @@
 #include "hubspot_fdw.h"
 
 #include "access/table.h"
+#include "catalog/pg_am.h"
 #include "catalog/pg_operator.h"
+#include "access/stratnum.h"
+#include "commands/defrem.h"
+#include "optimizer/tlist.h"
 #include "catalog/pg_type.h"
 #include "datatype/timestamp.h"
 #include "nodes/makefuncs.h"
@@ -739,32 +743,72 @@ hs_estimate_body(List *groups, List *properties)
 {
 	char	   *body = hs_build_search_body(groups, NIL, properties, 200,
 											"1000000000", NULL, false,
-											"1000000000000");
+											list_make1(hs_make_filter("hs_object_id", "GT",
+																	  "1000000000000")));
 
 	return (int) strlen(body) + 60;
+}
+
+/*
+ * hs_sort_of_query
+ *		The HubSpot sort for a query's ORDER BY: one key, a plain column of
+ *		this relation whose values HubSpot orders as Postgres does (numbers,
+ *		booleans, dates; not strings, which HubSpot orders ignoring case),
+ *		by the type's default ordering.  NIL when there is none to push.
+ */
+static List *
+hs_sort_of_query(HsPlanCxt *cx)
+{
+	Query	   *parse = cx->root->parse;
+	SortGroupClause *sgc;
+	TargetEntry *tle;
+	HsColumn   *col;
+	HsValKind	ck;
+	Oid			opfamily;
+	Oid			opcintype;
+	int16		strategy;
+
+	if (list_length(parse->sortClause) != 1)
+		return NIL;
+	sgc = linitial_node(SortGroupClause, parse->sortClause);
+	tle = get_sortgroupclause_tle(sgc, parse->targetList);
+	col = hs_my_column(cx, (Node *) tle->expr);
+	ck = hs_column_pushable(col);
+	if (ck == HS_VK_NONE || ck == HS_VK_TEXT)
+		return NIL;
+	if (!get_ordering_op_properties(sgc->sortop, &opfamily, &opcintype, &strategy) ||
+		opcintype != exprType((Node *) tle->expr) ||
+		opfamily != get_opclass_family(GetDefaultOpClass(opcintype, BTREE_AM_OID)))
+		return NIL;
+	return list_make1(list_make3(makeString(col->source == HS_COL_ID ? "hs_object_id" : col->remote_name),
+								 makeString(strategy == BTLessStrategyNumber ? "ASCENDING" : "DESCENDING"),
+								 makeInteger(sgc->nulls_first ? 1 : 0)));
 }
 
 /*
  * hs_limit_of_query
  *		The rows a query needs from this scan when HubSpot applies all of
  *		its quals: LIMIT + OFFSET of a query over this relation alone with
- *		nothing between scan and limit; -1 otherwise.
+ *		nothing between scan and limit but a sort HubSpot can do (*sorts);
+ *		-1 otherwise.
  */
 static int64
-hs_limit_of_query(PlannerInfo *root, RelOptInfo *baserel)
+hs_limit_of_query(HsPlanCxt *cx, List **sorts)
 {
+	PlannerInfo *root = cx->root;
 	Query	   *parse = root->parse;
 	int64		count;
 	int64		offset = 0;
 	Node	   *n;
 
+	*sorts = NIL;
 	if (parse->limitCount == NULL || parse->commandType != CMD_SELECT ||
 		parse->hasAggs || parse->groupClause || parse->groupingSets ||
 		parse->hasWindowFuncs || parse->distinctClause || parse->setOperations ||
-		parse->hasTargetSRFs || parse->sortClause || parse->rowMarks ||
+		parse->hasTargetSRFs || parse->rowMarks ||
 		parse->havingQual || parse->limitOption != LIMIT_OPTION_COUNT ||
 		bms_membership(root->all_baserels) != BMS_SINGLETON ||
-		!bms_equal(root->all_baserels, baserel->relids))
+		!bms_equal(root->all_baserels, cx->baserel->relids))
 		return -1;
 	n = (Node *) parse->limitCount;
 	if (!IsA(n, Const) || ((Const *) n)->constisnull ||
@@ -781,6 +825,16 @@ hs_limit_of_query(PlannerInfo *root, RelOptInfo *baserel)
 	}
 	if (count < 0 || offset < 0 || count > PG_INT32_MAX - offset)
 		return -1;
+	if (parse->sortClause)
+	{
+		/* a pushed sort must not need paging past HubSpot's cap */
+		*sorts = hs_sort_of_query(cx);
+		if (*sorts == NIL || count + offset > HS_SEARCH_RESULT_CAP)
+		{
+			*sorts = NIL;
+			return -1;
+		}
+	}
 	return count + offset;
 }
 
@@ -959,7 +1013,9 @@ hs_crm_plan(PlannerInfo *root, RelOptInfo *baserel, HsOptions *opts,
 	/* LIMIT as page size, when HubSpot applies every qual exactly */
 	if (pd->local_conds == NIL)
 	{
-		pd->limit = hs_limit_of_query(root, baserel);
+		pd->limit = hs_limit_of_query(&cx, &pd->sorts);
+		if (pd->sorts != NIL)
+			pd->method = HS_SCAN_SEARCH;
 		if (pd->limit >= 0)
 		{
 			pd->rows = Min(pd->rows, (double) pd->limit);
