@@ -2,7 +2,8 @@
 
 MODULE_big = hubspot_fdw
 OBJS = hubspot_fdw.o option.o connection.o http.o decode.o deparse.o \
-	convert.o crm.o pushdown.o
+	convert.o crm.o pushdown.o \
+	permitted.o
 PGFILEDESC = "hubspot_fdw - foreign data wrapper for HubSpot"
 
 EXTENSION = hubspot_fdw
@@ -12,6 +13,7 @@ SHLIB_LINK = -lcurl -ljson-c
 PG_CPPFLAGS = -I/usr/include/json-c -Wall -Wmissing-prototypes
 
 REGRESS = basic
+REGRESS += permitted
 REGRESS_OPTS = --load-extension=hubspot_fdw
 
 PG_CONFIG ?= pg_config
