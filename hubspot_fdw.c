@@ -22,6 +22,7 @@
 #include "nodes/makefuncs.h"
 #include "nodes/nodeFuncs.h"
 #include "optimizer/optimizer.h"
+#include "optimizer/paths.h"
 #include "optimizer/pathnode.h"
 #include "optimizer/planmain.h"
 #include "optimizer/restrictinfo.h"
@@ -193,9 +194,71 @@ hs_path_cost(HsPushdown *pd, Cost *startup, Cost *total)
 }
 
 /*
+ * hs_add_param_path
+ *		A parameterized path for a join clause "col = outer.value" when the
+ *		kind looks the clause up at HubSpot (the nested loop's outer rows
+ *		become ids or search values) rather than listing everything.
+ */
+static void
+hs_add_param_path(PlannerInfo *root, RelOptInfo *baserel, HsRelInfo *fpinfo,
+				  RestrictInfo *ri)
+{
+	Relids		required;
+	ParamPathInfo *ppi;
+	HsPushdown	pd;
+	List	   *clauses;
+	Cost		startup;
+	Cost		total;
+
+	if (!join_clause_is_movable_to(ri, baserel))
+		return;
+	required = bms_difference(ri->clause_relids, baserel->relids);
+	if (bms_is_empty(required))
+		return;
+	clauses = lappend(list_copy(baserel->baserestrictinfo), ri);
+	memset(&pd, 0, sizeof(pd));
+	fpinfo->routine->plan(root, baserel, fpinfo->opts, clauses,
+						  fpinfo->attrs_used, &pd);
+	if (!list_member_ptr(pd.remote_conds, ri) || pd.method == HS_SCAN_LIST)
+		return;
+	ppi = get_baserel_parampathinfo(root, baserel, required);
+	hs_path_cost(&pd, &startup, &total);
+	add_path(baserel, (Path *)
+			 create_foreignscan_path(root, baserel, NULL, ppi->ppi_rows,
+									 startup, total, NIL, required, NULL, NIL));
+}
+
+/* hs_ec_member_matches's state: the column being tried, those tried */
+typedef struct HsEcArg
+{
+	Expr	   *current;
+	List	   *already_used;
+} HsEcArg;
+
+/*
+ * hs_ec_member_matches
+ *		generate_implied_equalities_for_column callback: pick one member
+ *		expression of this relation at a time.
+ */
+static bool
+hs_ec_member_matches(PlannerInfo *root, RelOptInfo *rel,
+					 EquivalenceClass *ec, EquivalenceMember *em, void *arg)
+{
+	HsEcArg    *state = (HsEcArg *) arg;
+
+	if (state->current != NULL)
+		return equal(em->em_expr, state->current);
+	if (list_member(state->already_used, em->em_expr))
+		return false;
+	state->current = em->em_expr;
+	return true;
+}
+
+/*
  * hubspotGetForeignPaths
  *		The scan path, and parameterized paths where a join's outer values
- *		turn the scan into look-ups.
+ *		turn the scan into look-ups: from join clauses, and from the
+ *		equivalence classes that hold "col = outer.col" equalities.
  */
 static void
 hubspotGetForeignPaths(PlannerInfo *root, RelOptInfo *baserel,
@@ -205,41 +268,33 @@ hubspotGetForeignPaths(PlannerInfo *root, RelOptInfo *baserel,
 	Cost		startup;
 	Cost		total;
 	ListCell   *lc;
+	HsEcArg		arg;
 
 	hs_path_cost(&fpinfo->pd, &startup, &total);
 	add_path(baserel, (Path *)
 			 create_foreignscan_path(root, baserel, NULL, baserel->rows,
 									 startup, total, NIL, NULL, NULL, NIL));
 
-	/*
-	 * A join clause "col = outer.value" on a column HubSpot can look up
-	 * gives a parameterized path: the nested loop's outer rows become ids
-	 * or search values.
-	 */
 	foreach(lc, baserel->joininfo)
+		hs_add_param_path(root, baserel, fpinfo, lfirst_node(RestrictInfo, lc));
+
+	if (!baserel->has_eclass_joins)
+		return;
+	memset(&arg, 0, sizeof(arg));
+	for (;;)
 	{
-		RestrictInfo *ri = lfirst_node(RestrictInfo, lc);
-		Relids		required;
-		ParamPathInfo *ppi;
-		HsPushdown	pd;
 		List	   *clauses;
 
-		if (!join_clause_is_movable_to(ri, baserel))
-			continue;
-		required = bms_difference(ri->clause_relids, baserel->relids);
-		if (bms_is_empty(required))
-			continue;
-		clauses = lappend(list_copy(baserel->baserestrictinfo), ri);
-		memset(&pd, 0, sizeof(pd));
-		fpinfo->routine->plan(root, baserel, fpinfo->opts, clauses,
-							  fpinfo->attrs_used, &pd);
-		if (!list_member_ptr(pd.remote_conds, ri) || pd.method == HS_SCAN_LIST)
-			continue;
-		ppi = get_baserel_parampathinfo(root, baserel, required);
-		hs_path_cost(&pd, &startup, &total);
-		add_path(baserel, (Path *)
-				 create_foreignscan_path(root, baserel, NULL, ppi->ppi_rows,
-										 startup, total, NIL, required, NULL, NIL));
+		arg.current = NULL;
+		clauses = generate_implied_equalities_for_column(root, baserel,
+														 hs_ec_member_matches,
+														 (void *) &arg,
+														 baserel->lateral_referencers);
+		if (arg.current == NULL)
+			break;
+		foreach(lc, clauses)
+			hs_add_param_path(root, baserel, fpinfo, lfirst_node(RestrictInfo, lc));
+		arg.already_used = lappend(arg.already_used, arg.current);
 	}
 }
 

@@ -1633,6 +1633,7 @@ hs_permitted_join_paths(PlannerInfo *root, RelOptInfo *joinrel,
 	Cost		total;
 	List	   *perm_constraints = NIL;
 	HsPushdown	scratch;
+	double		records;
 
 	/* both join orders give the same join: consider it once */
 	if (joinrel->fdw_private)
@@ -1723,12 +1724,16 @@ hs_permitted_join_paths(PlannerInfo *root, RelOptInfo *joinrel,
 		return;
 	ji->perm_constraints = perm_constraints;
 
-	/* cost: the CRM side's requests, and a look-up per batch of records */
+	/*
+	 * Cost: the CRM side's requests and a look-up per batch of its records,
+	 * and the rows HubSpot sends (as a parameterized scan would count them,
+	 * so that the two compare fairly).
+	 */
 	memset(&cost, 0, sizeof(cost));
+	records = ji->crmrel->rows * Max(hs_perm_ntypes(ji->types), 1);
 	cost.requests = crm_info->pd.requests +
-		Max(ceil(ji->crmrel->rows * Max(hs_perm_ntypes(ji->types), 1) /
-				 Max(perm_info->opts->permitted_users_batch, 1)), 1);
-	cost.rows = joinrel->rows;
+		Max(ceil(records / Max(perm_info->opts->permitted_users_batch, 1)), 1);
+	cost.rows = crm_info->pd.rows + records * HS_PERM_EST_ROWS_PER_RECORD;
 	ji->requests = cost.requests;
 	hs_path_cost(&cost, &startup, &total);
 	ji->pushable = true;
@@ -2132,7 +2137,8 @@ hs_permitted_join_next(ForeignScanState *node)
 			int			k;
 
 			if (js->lk.account == NULL)
-				js->lk.account = hs_perm_account(js->perm);
+				js->lk.account = MemoryContextStrdup(js->perm->scan_cxt,
+													 hs_perm_account(js->perm));
 			k = hs_perm_fetch(js->perm, &js->lk, js->pending, js->npending,
 							  &js->ans, js->perm->page_cxt);
 			hs_perm_consume(js->pending, &js->npending, k);
