@@ -58,6 +58,7 @@
 #include "commands/explain.h"
 #include "executor/executor.h"
 #include "executor/tuptable.h"
+#include "miscadmin.h"
 #include "nodes/makefuncs.h"
 #include "nodes/nodeFuncs.h"
 #include "optimizer/clauses.h"
@@ -1397,6 +1398,46 @@ hs_perm_describe_values(StringInfo buf, List *values)
 }
 
 /*
+ * hs_perm_single
+ *		True when constants name one record of one type (and no resource):
+ *		then EXPLAIN shows the very request.
+ */
+static bool
+hs_perm_single(List *constraints, int *type, const char **id)
+{
+	bool		types[HS_PERM_NTYPES];
+	ListCell   *lc;
+	int			t;
+
+	*id = NULL;
+	*type = -1;
+	if (!hs_perm_plan_types(constraints, types) || hs_perm_ntypes(types) != 1)
+		return false;
+	for (t = 0; t < HS_PERM_NTYPES; t++)
+	{
+		if (types[t])
+			*type = t;
+	}
+	foreach(lc, constraints)
+	{
+		List	   *c = (List *) lfirst(lc);
+		List	   *values = (List *) lsecond(c);
+		int			field = intVal(linitial(c));
+
+		if (field == HS_PF_RESOURCE)
+			return false;
+		if (field != HS_PF_OBJECT_ID)
+			continue;
+		if (list_length(values) != 1 || !IsA(linitial(values), String) ||
+			strspn(strVal(linitial(values)), "0123456789") != strlen(strVal(linitial(values))) ||
+			(*id != NULL && strcmp(*id, strVal(linitial(values))) != 0))
+			return false;
+		*id = strVal(linitial(values));
+	}
+	return *id != NULL && **id >= '1' && **id <= '9';
+}
+
+/*
  * hs_perm_explain_lookup
  *		EXPLAIN: the look-up requests and the records they name.
  */
@@ -1410,10 +1451,16 @@ hs_perm_explain_lookup(HsOptions *opts, List *constraints, bool listed,
 	int			batch = Max(opts->permitted_users_batch, 1);
 	char	   *account = opts->account_id > 0 ?
 		psprintf(INT64_FORMAT, opts->account_id) : "{accountId}";
+	int			type;
+	const char *id;
 
 	initStringInfo(&buf);
-	appendStringInfo(&buf, "GET %s?resource=hcrn:%s:crm-object:{objectTypeId}:{recordId}&resource=... (%d records a request)",
-					 HS_PERM_PATH, account, batch);
+	if (hs_perm_single(constraints, &type, &id))
+		appendStringInfo(&buf, "GET %s?resource=hcrn:%s:crm-object:%s:%s",
+						 HS_PERM_PATH, account, hs_perm_types[type].type_id, id);
+	else
+		appendStringInfo(&buf, "GET %s?resource=hcrn:%s:crm-object:{objectTypeId}:{recordId}&resource=... (%d records a request)",
+						 HS_PERM_PATH, account, batch);
 	ExplainPropertyText(label, buf.data, es);
 
 	resetStringInfo(&buf);
@@ -2103,6 +2150,8 @@ hs_permitted_join_next(ForeignScanState *node)
 
 	for (;;)
 	{
+		CHECK_FOR_INTERRUPTS();
+
 		/* rows of the current answer */
 		if (js->answering)
 		{
