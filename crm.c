@@ -371,6 +371,7 @@ hs_crm_explain(HsScanState *ss, List *fdw_private, ExplainState *es)
 	const char *type = ss->opts->object_type;
 	int			limit = ss->limit;
 	List	   *extra = NIL;
+	List	   *sorts;
 
 	switch (ss->method)
 	{
@@ -402,9 +403,16 @@ hs_crm_explain(HsScanState *ss, List *fdw_private, ExplainState *es)
 						appendStringInfo(&ids, "%s$%d", ids.len ? ", " : "", intVal(v) + 1);
 				}
 				if (ss->method == HS_SCAN_GET)
+				{
+					/* the id as written, a parameter unencoded */
+					char	   *path = hs_build_get_path(type, "ID", ss->properties);
+					char	   *at = strstr(path, "/ID?");
+
 					ExplainPropertyText("HubSpot Request",
-										psprintf("GET %s", hs_build_get_path(type, ids.data, ss->properties)),
+										psprintf("GET %.*s/%s%s", (int) (at - path), path,
+												 ids.data, at + 3),
 										es);
+				}
 				else
 				{
 					ExplainPropertyText("HubSpot Request",
@@ -415,10 +423,11 @@ hs_crm_explain(HsScanState *ss, List *fdw_private, ExplainState *es)
 				break;
 			}
 		case HS_SCAN_SEARCH:
+			sorts = hs_crm_phase(ss, &extra);
 			ExplainPropertyText("HubSpot Request",
 								psprintf("POST /crm/v3/objects/%s/search", type), es);
 			ExplainPropertyText("HubSpot Body",
-								hs_build_search_body(ss->groups, hs_crm_phase(ss, &extra),
+								hs_build_search_body(ss->groups, sorts,
 													 ss->properties,
 													 limit >= 0 ? Min(limit, HS_SEARCH_PAGE_MAX) : HS_SEARCH_PAGE_MAX,
 													 NULL, NULL, false, extra),

@@ -22,6 +22,7 @@
 #include "nodes/makefuncs.h"
 #include "nodes/nodeFuncs.h"
 #include "optimizer/optimizer.h"
+#include "optimizer/paths.h"
 #include "optimizer/pathnode.h"
 #include "optimizer/planmain.h"
 #include "optimizer/restrictinfo.h"
@@ -185,6 +186,57 @@ hs_path_cost(HsPushdown *pd, Cost *startup, Cost *total)
 }
 
 /*
+ * hs_ec_member_matches
+ *		Callback for generate_implied_equalities_for_column: is this member
+ *		the column we are looking at?
+ */
+static bool
+hs_ec_member_matches(PlannerInfo *root, RelOptInfo *rel, EquivalenceClass *ec,
+					 EquivalenceMember *em, void *arg)
+{
+	Expr	   *e = em->em_expr;
+
+	while (e && IsA(e, RelabelType))
+		e = ((RelabelType *) e)->arg;
+	return e && IsA(e, Var) && ((Var *) e)->varno == rel->relid &&
+		((Var *) e)->varlevelsup == 0 &&
+		((Var *) e)->varattno == *(AttrNumber *) arg;
+}
+
+/*
+ * hs_add_param_path
+ *		Add a path parameterized by one join clause, if the table kind can
+ *		send the clause's outer value to HubSpot.
+ */
+static void
+hs_add_param_path(PlannerInfo *root, RelOptInfo *baserel, HsRelInfo *fpinfo,
+				  RestrictInfo *ri)
+{
+	Relids		required;
+	ParamPathInfo *ppi;
+	HsPushdown	pd;
+	List	   *clauses;
+	Cost		startup;
+	Cost		total;
+
+	if (!join_clause_is_movable_to(ri, baserel))
+		return;
+	required = bms_difference(ri->clause_relids, baserel->relids);
+	if (bms_is_empty(required))
+		return;
+	clauses = lappend(list_copy(baserel->baserestrictinfo), ri);
+	fpinfo->routine->plan(root, baserel, fpinfo->opts, clauses,
+						  fpinfo->attrs_used, &pd);
+	if (!list_member_ptr(pd.remote_conds, ri) || pd.method == HS_SCAN_LIST)
+		return;
+	ppi = get_baserel_parampathinfo(root, baserel, required);
+	hs_path_cost(&pd, &startup, &total);
+	add_path(baserel, (Path *)
+			 create_foreignscan_path(root, baserel, NULL, ppi->ppi_rows,
+									 startup, total, NIL, required, NULL, NIL));
+}
+
+/*
  * hubspotGetForeignPaths
  *		The scan path, and parameterized paths where a join's outer values
  *		turn the scan into look-ups.
@@ -206,32 +258,29 @@ hubspotGetForeignPaths(PlannerInfo *root, RelOptInfo *baserel,
 	/*
 	 * A join clause "col = outer.value" on a column HubSpot can look up
 	 * gives a parameterized path: the nested loop's outer rows become ids
-	 * or search values.
+	 * or search values.  The clauses come from joininfo and, for joins by
+	 * equality, from the equivalence classes.
 	 */
 	foreach(lc, baserel->joininfo)
+		hs_add_param_path(root, baserel, fpinfo, lfirst_node(RestrictInfo, lc));
+	if (baserel->has_eclass_joins)
 	{
-		RestrictInfo *ri = lfirst_node(RestrictInfo, lc);
-		Relids		required;
-		ParamPathInfo *ppi;
-		HsPushdown	pd;
-		List	   *clauses;
+		Relation	rel = table_open(foreigntableid, NoLock);
+		int			natts = RelationGetDescr(rel)->natts;
+		AttrNumber	attno;
 
-		if (!join_clause_is_movable_to(ri, baserel))
-			continue;
-		required = bms_difference(ri->clause_relids, baserel->relids);
-		if (bms_is_empty(required))
-			continue;
-		clauses = lappend(list_copy(baserel->baserestrictinfo), ri);
-		memset(&pd, 0, sizeof(pd));
-		fpinfo->routine->plan(root, baserel, fpinfo->opts, clauses,
-							  fpinfo->attrs_used, &pd);
-		if (!list_member_ptr(pd.remote_conds, ri) || pd.method == HS_SCAN_LIST)
-			continue;
-		ppi = get_baserel_parampathinfo(root, baserel, required);
-		hs_path_cost(&pd, &startup, &total);
-		add_path(baserel, (Path *)
-				 create_foreignscan_path(root, baserel, NULL, ppi->ppi_rows,
-										 startup, total, NIL, required, NULL, NIL));
+		table_close(rel, NoLock);
+		for (attno = 1; attno <= natts; attno++)
+		{
+			List	   *clauses;
+
+			clauses = generate_implied_equalities_for_column(root, baserel,
+															 hs_ec_member_matches,
+															 (void *) &attno,
+															 baserel->lateral_referencers);
+			foreach(lc, clauses)
+				hs_add_param_path(root, baserel, fpinfo, lfirst_node(RestrictInfo, lc));
+		}
 	}
 }
 
