@@ -75,6 +75,8 @@ typedef struct HsOptions
 
 	/* user mapping */
 	char	   *access_token;
+	Oid			serverid;
+	Oid			userid;
 
 	/* table */
 	char	   *object;			/* as written */
@@ -454,6 +456,7 @@ extern bool hs_next_record_row(HsScanState *ss, Datum *values, bool *nulls);
  * ------------------------------------------------------------------
  */
 extern const HsKindRoutine hs_crm_routine;
+extern double hs_crm_remote_count(HsOptions *opts, List *groups);
 
 /* ------------------------------------------------------------------
  * pushdown.c: which quals, ORDER BY and LIMIT HubSpot can apply

@@ -1010,6 +1010,23 @@ hs_crm_plan(PlannerInfo *root, RelOptInfo *baserel, HsOptions *opts,
 		pd->requests = ceil(total / HS_LIST_PAGE_MAX);
 	}
 
+	/*
+	 * use_remote_estimate: HubSpot counts the matches of the scan's own
+	 * quals (not of a parameterized path's, whose values are unknown).
+	 */
+	if (opts->use_remote_estimate &&
+		list_length(clauses) == list_length(baserel->baserestrictinfo))
+	{
+		double		n = hs_crm_remote_count(opts, pd->groups);
+
+		if (n >= 0)
+		{
+			pd->rows = clamp_row_est(n);
+			pd->requests = ceil(n / (pd->method == HS_SCAN_SEARCH ?
+									 HS_SEARCH_PAGE_MAX : HS_LIST_PAGE_MAX));
+		}
+	}
+
 	/* LIMIT as page size, when HubSpot applies every qual exactly */
 	if (pd->local_conds == NIL)
 	{
@@ -1023,5 +1040,4 @@ hs_crm_plan(PlannerInfo *root, RelOptInfo *baserel, HsOptions *opts,
 													 HS_SEARCH_PAGE_MAX : HS_LIST_PAGE_MAX)));
 		}
 	}
-	(void) opts;
 }
