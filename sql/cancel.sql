@@ -30,3 +30,6 @@ SELECT count(*) FROM hs_users /* cancel me */;
 SELECT clock_timestamp() - t < interval '2.5 s' AS cancelled_within_a_second_of_the_signal FROM t0;
 \! simctl clear-faults
 SELECT count(*) FROM (SELECT id FROM hs_users LIMIT 5) s;
+
+-- clean up
+DROP SERVER hs_cancel CASCADE;

@@ -108,3 +108,8 @@ SELECT * FROM hs_error('SELECT * FROM unotoken');
 
 -- after all that the connection still works
 SELECT count(*) AS rows FROM (SELECT id FROM hs_users LIMIT 250) s;
+
+-- clean up
+\pset format aligned
+DROP FUNCTION hs_error(text);
+DROP SERVER hs_errors, hs_err401, hs_err403, hs_notoken CASCADE;

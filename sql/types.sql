@@ -56,7 +56,7 @@ FROM typed t JOIN sim s USING (id);
 SELECT count(*) FILTER (WHERE as_boolean) > 0 AS some_true,
        count(*) FILTER (WHERE NOT as_boolean) > 0 AS some_false,
        count(*) FILTER (WHERE cardinality(as_array) > 1) > 0 AS some_multi,
-       count(*) FILTER (WHERE as_varchar IS NULL) > 0 AS some_null
+       count(*) FILTER (WHERE as_array IS NULL) > 0 AS some_null
   FROM typed;
 
 -- a value that does not convert names table, column, record and value
@@ -69,3 +69,6 @@ CREATE FOREIGN TABLE baddate (id bigint, d date OPTIONS (property 'hs_email'))
   SERVER hs_types OPTIONS (object 'users');
 SELECT count(*) FROM baddate WHERE d IS NOT NULL;
 RESET timezone;
+
+-- clean up
+DROP SERVER hs_types CASCADE;
