@@ -401,7 +401,8 @@ hs_crm_explain(HsScanState *ss, List *fdw_private, ExplainState *es)
 					if (IsA(v, String))
 						appendStringInfo(&ids, "%s%s", ids.len ? ", " : "", strVal(v));
 					else
-						appendStringInfo(&ids, "%s$%d", ids.len ? ", " : "", intVal(v) + 1);
+						appendStringInfo(&ids, "%s%s", ids.len ? ", " : "",
+										 (char *) linitial(ss->param_labels[intVal(v)]));
 				}
 				if (ss->method == HS_SCAN_GET)
 				{
@@ -431,7 +432,7 @@ hs_crm_explain(HsScanState *ss, List *fdw_private, ExplainState *es)
 								hs_build_search_body(ss->groups, sorts,
 													 ss->properties,
 													 limit >= 0 ? Min(limit, HS_SEARCH_PAGE_MAX) : HS_SEARCH_PAGE_MAX,
-													 NULL, NULL, false, extra),
+													 NULL, ss->param_labels, false, extra),
 								es);
 			if (hs_crm_has_phases(ss))
 				ExplainPropertyText("HubSpot Sort Phases",

@@ -32,6 +32,7 @@
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/rel.h"
+#include "utils/ruleutils.h"
 
 PG_MODULE_MAGIC;
 
@@ -586,7 +587,21 @@ hubspotExplainForeignScan(ForeignScanState *node, ExplainState *es)
 	const HsKindRoutine *routine = hs_kind_routine(ss->opts->kind);
 
 	if (es->verbose)
+	{
+		List	   *dcxt = set_deparse_context_plan(es->deparse_cxt,
+													node->ss.ps.plan, NIL);
+		int			n = list_length(fsplan->fdw_exprs);
+		int			i = 0;
+		ListCell   *lc;
+
+		/* parameters are shown as Postgres writes them */
+		ss->param_labels = n > 0 ? palloc0(sizeof(List *) * n) : NULL;
+		foreach(lc, fsplan->fdw_exprs)
+			ss->param_labels[i++] =
+				list_make1(deparse_expression((Node *) lfirst(lc), dcxt,
+											  false, false));
 		routine->explain(ss, fsplan->fdw_private, es);
+	}
 
 	if (es->analyze)
 	{

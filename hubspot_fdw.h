@@ -405,6 +405,7 @@ typedef struct HsScanState
 	List	   *extra;
 	List	   *param_states;	/* ExprStates of fdw_exprs */
 	List	  **params;			/* evaluated: one List of texts each */
+	List	  **param_labels;	/* EXPLAIN: each parameter as written */
 	ExprContext *econtext;
 
 	MemoryContext scan_cxt;		/* lives as long as the scan */
