@@ -435,18 +435,11 @@ hs_eval_params(HsScanState *ss)
 
 			if (OidIsValid(elem))
 			{
-				ArrayType  *arr = DatumGetArrayTypeP(v);
-				int16		elmlen;
-				bool		elmbyval;
-				char		elmalign;
 				Datum	   *elems;
 				bool	   *nulls;
-				int			n;
+				int			n = hs_array_elements(v, elem, &elems, &nulls);
 				int			j;
 
-				get_typlenbyvalalign(elem, &elmlen, &elmbyval, &elmalign);
-				deconstruct_array(arr, elem, elmlen, elmbyval, elmalign,
-								  &elems, &nulls, &n);
 				for (j = 0; j < n; j++)
 				{
 					if (!nulls[j])

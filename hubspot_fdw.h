@@ -305,6 +305,7 @@ extern bool hs_type_supported(Oid typid);
 extern Datum hs_convert_value(HsColumn *col, const char *value, bool *isnull);
 extern Datum hs_convert_array(HsColumn *col, List *elems, bool *isnull);
 extern char *hs_datum_to_remote(Datum value, Oid typid);
+extern int	hs_array_elements(Datum array, Oid elemtype, Datum **elems, bool **nulls);
 
 /* Error context: which table, column and record is being converted */
 typedef struct HsConvertContext
@@ -334,6 +335,7 @@ typedef enum HsScanMethod
 
 /* flags of a search filter in the plan (see deparse.c for the shapes) */
 #define HS_FILTER_LOWER 0x01
+#define HS_FILTER_TEXT 0x02
 
 extern char *hs_build_list_path(const char *object_type, List *properties,
 								int limit, const char *after);
