@@ -249,12 +249,20 @@ hubspotGetForeignPaths(PlannerInfo *root, RelOptInfo *baserel,
 	HsRelInfo  *fpinfo = (HsRelInfo *) baserel->fdw_private;
 	Cost		startup;
 	Cost		total;
+	List	   *pathkeys = NIL;
 	ListCell   *lc;
+
+	/*
+	 * A sort HubSpot does (one key, NULLs placed as Postgres places them)
+	 * gives the path the query's order, so no Sort goes above it.
+	 */
+	if (fpinfo->pd.sorts != NIL && list_length(root->sort_pathkeys) == 1)
+		pathkeys = root->sort_pathkeys;
 
 	hs_path_cost(&fpinfo->pd, &startup, &total);
 	add_path(baserel, (Path *)
 			 create_foreignscan_path(root, baserel, NULL, baserel->rows,
-									 startup, total, NIL, NULL, NULL, NIL));
+									 startup, total, pathkeys, NULL, NULL, NIL));
 
 	/*
 	 * A join clause "col = outer.value" on a column HubSpot can look up

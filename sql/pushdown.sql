@@ -53,6 +53,7 @@ EXPLAIN (VERBOSE, COSTS OFF) SELECT id FROM u LIMIT 7;
 SELECT count(*) FROM (SELECT id FROM u LIMIT 7) s;
 \! simctl log
 -- with ORDER BY on a pushable column: a sort, records without a value apart
+EXPLAIN (VERBOSE, COSTS OFF) SELECT id, hs_createdate FROM u ORDER BY hs_createdate DESC LIMIT 7;
 \! simctl clear-log
 SELECT id, hs_createdate FROM u ORDER BY hs_createdate DESC LIMIT 7;
 \! simctl log
