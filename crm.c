@@ -15,6 +15,7 @@
 
 #include "access/sysattr.h"
 #include "access/table.h"
+#include "utils/memutils.h"
 #include "commands/explain.h"
 #include "nodes/bitmapset.h"
 #include "nodes/value.h"
@@ -435,6 +436,7 @@ hs_crm_explain(HsScanState *ss, List *fdw_private, ExplainState *es)
 	const char *type = ss->opts->object_type;
 	int			limit = ss->limit;
 	List	   *extra = NIL;
+	List	   *sorts;
 
 	switch (ss->method)
 	{
@@ -463,12 +465,20 @@ hs_crm_explain(HsScanState *ss, List *fdw_private, ExplainState *es)
 					if (IsA(v, String))
 						appendStringInfo(&ids, "%s%s", ids.len ? ", " : "", strVal(v));
 					else
-						appendStringInfo(&ids, "%s$%d", ids.len ? ", " : "", intVal(v) + 1);
+						appendStringInfo(&ids, "%s%s", ids.len ? ", " : "",
+										 (char *) linitial(ss->param_labels[intVal(v)]));
 				}
 				if (ss->method == HS_SCAN_GET)
+				{
+					/* the id as written, a parameter unencoded */
+					char	   *path = hs_build_get_path(type, "ID", ss->properties);
+					char	   *at = strstr(path, "/ID?");
+
 					ExplainPropertyText("HubSpot Request",
-										psprintf("GET %s", hs_build_get_path(type, ids.data, ss->properties)),
+										psprintf("GET %.*s/%s%s", (int) (at - path), path,
+												 ids.data, at + 3),
 										es);
+				}
 				else
 				{
 					ExplainPropertyText("HubSpot Request",
@@ -479,13 +489,14 @@ hs_crm_explain(HsScanState *ss, List *fdw_private, ExplainState *es)
 				break;
 			}
 		case HS_SCAN_SEARCH:
+			sorts = hs_crm_phase(ss, &extra);
 			ExplainPropertyText("HubSpot Request",
 								psprintf("POST /crm/v3/objects/%s/search", type), es);
 			ExplainPropertyText("HubSpot Body",
-								hs_build_search_body(ss->groups, hs_crm_phase(ss, &extra),
+								hs_build_search_body(ss->groups, sorts,
 													 ss->properties,
 													 limit >= 0 ? Min(limit, HS_SEARCH_PAGE_MAX) : HS_SEARCH_PAGE_MAX,
-													 NULL, NULL, false, extra),
+													 NULL, ss->param_labels, false, extra),
 								es);
 			if (hs_crm_has_phases(ss))
 				ExplainPropertyText("HubSpot Sort Phases",
@@ -493,6 +504,45 @@ hs_crm_explain(HsScanState *ss, List *fdw_private, ExplainState *es)
 									es);
 			break;
 	}
+}
+
+/*
+ * hs_crm_remote_count
+ *		use_remote_estimate: how many records a search matches, asked of
+ *		HubSpot with limit 1 (filters on values known only at execution
+ *		are left out, so this counts a superset).
+ */
+double
+hs_crm_remote_count(HsOptions *opts, List *groups)
+{
+	HsConnection *conn = hs_get_connection(GetForeignServer(opts->serverid),
+										   GetUserMapping(opts->userid, opts->serverid),
+										   opts);
+	MemoryContext cxt = AllocSetContextCreate(CurrentMemoryContext,
+											  "hubspot_fdw estimate",
+											  ALLOCSET_SMALL_SIZES);
+	HsRequest	req;
+	HsResponse	resp;
+	HsPage		page;
+	HsCounters	counters;
+	double		total;
+
+	memset(&req, 0, sizeof(req));
+	memset(&counters, 0, sizeof(counters));
+	req.method = HS_POST;
+	req.search = true;
+	req.retry_safe = true;
+	req.path = psprintf("/crm/v3/objects/%s/search", opts->object_type);
+	req.body = hs_build_search_body(groups, NIL,
+									list_make1(makeString("hs_object_id")),
+									1, NULL, NULL, true, NIL);
+	req.what = psprintf("an estimate of %s", opts->object_type);
+	hs_http_execute(conn, &req, &resp, &counters, 0);
+	hs_page_parse(&page, resp.body, resp.len, "results", req.what, cxt);
+	total = page.total >= 0 ? (double) page.total : -1;
+	MemoryContextDelete(cxt);
+	hs_counters_add(hs_server_counters(opts->serverid), &counters);
+	return total;
 }
 
 const HsKindRoutine hs_crm_routine = {

@@ -23,6 +23,9 @@
 #include "storage/latch.h"
 #include "utils/wait_event.h"
 
+/* pacing keeps this much more than HubSpot's windows: skew and transit */
+#define HS_PACE_MARGIN_MS 50
+
 /* The largest answer we accept, decoded */
 #define HS_MAX_BODY (256 * 1024 * 1024)
 
@@ -217,7 +220,8 @@ hs_pace(HsConnection *conn, const HsRequest *req, HsCounters *counters)
 	int			max = conn->learned_max > 0 ? conn->learned_max : conn->requests_per_10s;
 	int			interval = conn->learned_interval_ms > 0 ? conn->learned_interval_ms : 10000;
 	int			cap = Min(max, HS_PACE_RING);
-	int64		window = (int64) interval * cap / max;
+	/* a margin for clock skew and transit between us and HubSpot */
+	int64		window = (int64) interval * cap / max + HS_PACE_MARGIN_MS;
 	int64		now;
 
 	if (conn->sent_at == NULL)
@@ -249,7 +253,7 @@ hs_pace(HsConnection *conn, const HsRequest *req, HsCounters *counters)
 		int			scap = Min(smax, 16);
 		int64		swindow = (int64) 1000 * scap / smax;
 		int			soldest = (conn->search_head - scap + 16 * 2) % 16;
-		int64		ready = conn->search_sent_at[soldest] + swindow + 1;
+		int64		ready = conn->search_sent_at[soldest] + swindow + HS_PACE_MARGIN_MS;
 
 		now = hs_now_ms();
 		if (conn->search_sent_at[soldest] != 0 && ready > now)

@@ -32,6 +32,7 @@
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/rel.h"
+#include "utils/ruleutils.h"
 
 PG_MODULE_MAGIC;
 
@@ -194,10 +195,27 @@ hs_path_cost(HsPushdown *pd, Cost *startup, Cost *total)
 }
 
 /*
+ * hs_ec_member_matches
+ *		Callback for generate_implied_equalities_for_column: is this member
+ *		the column we are looking at?
+ */
+static bool
+hs_ec_member_matches(PlannerInfo *root, RelOptInfo *rel, EquivalenceClass *ec,
+					 EquivalenceMember *em, void *arg)
+{
+	Expr	   *e = em->em_expr;
+
+	while (e && IsA(e, RelabelType))
+		e = ((RelabelType *) e)->arg;
+	return e && IsA(e, Var) && ((Var *) e)->varno == rel->relid &&
+		((Var *) e)->varlevelsup == 0 &&
+		((Var *) e)->varattno == *(AttrNumber *) arg;
+}
+
+/*
  * hs_add_param_path
- *		A parameterized path for a join clause "col = outer.value" when the
- *		kind looks the clause up at HubSpot (the nested loop's outer rows
- *		become ids or search values) rather than listing everything.
+ *		Add a path parameterized by one join clause, if the table kind can
+ *		send the clause's outer value to HubSpot.
  */
 static void
 hs_add_param_path(PlannerInfo *root, RelOptInfo *baserel, HsRelInfo *fpinfo,
@@ -228,32 +246,6 @@ hs_add_param_path(PlannerInfo *root, RelOptInfo *baserel, HsRelInfo *fpinfo,
 									 startup, total, NIL, required, NULL, NIL));
 }
 
-/* hs_ec_member_matches's state: the column being tried, those tried */
-typedef struct HsEcArg
-{
-	Expr	   *current;
-	List	   *already_used;
-} HsEcArg;
-
-/*
- * hs_ec_member_matches
- *		generate_implied_equalities_for_column callback: pick one member
- *		expression of this relation at a time.
- */
-static bool
-hs_ec_member_matches(PlannerInfo *root, RelOptInfo *rel,
-					 EquivalenceClass *ec, EquivalenceMember *em, void *arg)
-{
-	HsEcArg    *state = (HsEcArg *) arg;
-
-	if (state->current != NULL)
-		return equal(em->em_expr, state->current);
-	if (list_member(state->already_used, em->em_expr))
-		return false;
-	state->current = em->em_expr;
-	return true;
-}
-
 /*
  * hubspotGetForeignPaths
  *		The scan path, and parameterized paths where a join's outer values
@@ -267,34 +259,47 @@ hubspotGetForeignPaths(PlannerInfo *root, RelOptInfo *baserel,
 	HsRelInfo  *fpinfo = (HsRelInfo *) baserel->fdw_private;
 	Cost		startup;
 	Cost		total;
+	List	   *pathkeys = NIL;
 	ListCell   *lc;
-	HsEcArg		arg;
+
+	/*
+	 * A sort HubSpot does (one key, NULLs placed as Postgres places them)
+	 * gives the path the query's order, so no Sort goes above it.
+	 */
+	if (fpinfo->pd.sorts != NIL && list_length(root->sort_pathkeys) == 1)
+		pathkeys = root->sort_pathkeys;
 
 	hs_path_cost(&fpinfo->pd, &startup, &total);
 	add_path(baserel, (Path *)
 			 create_foreignscan_path(root, baserel, NULL, baserel->rows,
-									 startup, total, NIL, NULL, NULL, NIL));
+									 startup, total, pathkeys, NULL, NULL, NIL));
 
+	/*
+	 * A join clause "col = outer.value" on a column HubSpot can look up
+	 * gives a parameterized path: the nested loop's outer rows become ids
+	 * or search values.  The clauses come from joininfo and, for joins by
+	 * equality, from the equivalence classes.
+	 */
 	foreach(lc, baserel->joininfo)
 		hs_add_param_path(root, baserel, fpinfo, lfirst_node(RestrictInfo, lc));
-
-	if (!baserel->has_eclass_joins)
-		return;
-	memset(&arg, 0, sizeof(arg));
-	for (;;)
+	if (baserel->has_eclass_joins)
 	{
-		List	   *clauses;
+		Relation	rel = table_open(foreigntableid, NoLock);
+		int			natts = RelationGetDescr(rel)->natts;
+		AttrNumber	attno;
 
-		arg.current = NULL;
-		clauses = generate_implied_equalities_for_column(root, baserel,
-														 hs_ec_member_matches,
-														 (void *) &arg,
-														 baserel->lateral_referencers);
-		if (arg.current == NULL)
-			break;
-		foreach(lc, clauses)
-			hs_add_param_path(root, baserel, fpinfo, lfirst_node(RestrictInfo, lc));
-		arg.already_used = lappend(arg.already_used, arg.current);
+		table_close(rel, NoLock);
+		for (attno = 1; attno <= natts; attno++)
+		{
+			List	   *clauses;
+
+			clauses = generate_implied_equalities_for_column(root, baserel,
+															 hs_ec_member_matches,
+															 (void *) &attno,
+															 baserel->lateral_referencers);
+			foreach(lc, clauses)
+				hs_add_param_path(root, baserel, fpinfo, lfirst_node(RestrictInfo, lc));
+		}
 	}
 }
 
@@ -493,18 +498,11 @@ hs_eval_params(HsScanState *ss)
 
 			if (OidIsValid(elem))
 			{
-				ArrayType  *arr = DatumGetArrayTypeP(v);
-				int16		elmlen;
-				bool		elmbyval;
-				char		elmalign;
 				Datum	   *elems;
 				bool	   *nulls;
-				int			n;
+				int			n = hs_array_elements(v, elem, &elems, &nulls);
 				int			j;
 
-				get_typlenbyvalalign(elem, &elmlen, &elmbyval, &elmalign);
-				deconstruct_array(arr, elem, elmlen, elmbyval, elmalign,
-								  &elems, &nulls, &n);
 				for (j = 0; j < n; j++)
 				{
 					if (!nulls[j])
@@ -687,7 +685,22 @@ hubspotExplainForeignScan(ForeignScanState *node, ExplainState *es)
 	}
 	routine = hs_kind_routine(ss->opts->kind);
 	if (es->verbose)
+	{
+		List	   *dcxt = set_deparse_context_plan(es->deparse_cxt,
+													node->ss.ps.plan, NIL);
+		int			n = list_length(fsplan->fdw_exprs);
+		int			i = 0;
+		ListCell   *lc;
+
+		/* parameters are shown as Postgres writes them */
+		ss->param_labels = n > 0 ? palloc0(sizeof(List *) * n) : NULL;
+		foreach(lc, fsplan->fdw_exprs)
+			ss->param_labels[i++] =
+				list_make1(deparse_expression((Node *) lfirst(lc), dcxt,
+											  false, false));
 		routine->explain(ss, fsplan->fdw_private, es);
+	}
+
 	if (es->analyze)
 		hs_explain_counters(&ss->counters, es);
 }

@@ -75,6 +75,8 @@ typedef struct HsOptions
 
 	/* user mapping */
 	char	   *access_token;
+	Oid			serverid;
+	Oid			userid;
 
 	/* table */
 	char	   *object;			/* as written */
@@ -317,6 +319,7 @@ extern bool hs_type_supported(Oid typid);
 extern Datum hs_convert_value(HsColumn *col, const char *value, bool *isnull);
 extern Datum hs_convert_array(HsColumn *col, List *elems, bool *isnull);
 extern char *hs_datum_to_remote(Datum value, Oid typid);
+extern int	hs_array_elements(Datum array, Oid elemtype, Datum **elems, bool **nulls);
 
 /* Error context: which table, column and record is being converted */
 typedef struct HsConvertContext
@@ -346,6 +349,7 @@ typedef enum HsScanMethod
 
 /* flags of a search filter in the plan (see deparse.c for the shapes) */
 #define HS_FILTER_LOWER 0x01
+#define HS_FILTER_TEXT 0x02
 
 extern char *hs_build_list_path(const char *object_type, List *properties,
 								int limit, const char *after);
@@ -417,6 +421,7 @@ typedef struct HsScanState
 	List	   *extra;
 	List	   *param_states;	/* ExprStates of fdw_exprs */
 	List	  **params;			/* evaluated: one List of texts each */
+	List	  **param_labels;	/* EXPLAIN: each parameter as written */
 	ExprContext *econtext;
 
 	MemoryContext scan_cxt;		/* lives as long as the scan */
@@ -497,6 +502,7 @@ extern void hs_crm_list_page(HsScanState *ss, const char *type, List *properties
 							 int limit, char **after, MemoryContext after_cxt,
 							 HsPage *page);
 extern int64 hs_crm_count(HsScanState *ss, const char *type);
+extern double hs_crm_remote_count(HsOptions *opts, List *groups);
 
 /* ------------------------------------------------------------------
  * pushdown.c: which quals, ORDER BY and LIMIT HubSpot can apply

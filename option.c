@@ -460,6 +460,8 @@ hs_get_options(Oid foreigntableid, Oid userid)
 
 	foreach(lc, server->options)
 		hs_apply_option(o, (DefElem *) lfirst(lc));
+	o->serverid = table->serverid;
+	o->userid = userid;
 	user = GetUserMapping(userid, table->serverid);
 	foreach(lc, user->options)
 		hs_apply_option(o, (DefElem *) lfirst(lc));

@@ -18,13 +18,13 @@ CREATE FOREIGN TABLE hs_users (
 SELECT count(*) FROM hs_users;
 \! simctl count --path '^/crm/v3/objects/users$'
 -- and asks for one small property only, not HubSpot's defaults
-\! simctl log --path '^/crm/v3/objects/users$' | head -2
+\! simctl log --path '^/crm/v3/objects/users$' --limit 2
 
 -- only the referenced properties are requested
 \! simctl clear-log
 EXPLAIN (VERBOSE, COSTS OFF) SELECT id, hs_email FROM hs_users;
 SELECT count(hs_email), count(DISTINCT id) FROM (SELECT id, hs_email FROM hs_users) s;
-\! simctl log --path '^/crm/v3/objects/users$' | head -2
+\! simctl log --path '^/crm/v3/objects/users$' --limit 2
 
 -- EXPLAIN ANALYZE counts requests, pages, rows
 EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) SELECT id FROM hs_users;
@@ -51,3 +51,6 @@ SELECT id, properties ? 'hs_email' AS has_email, properties ? 'hs_job_title' AS 
 
 -- the same connection serves the next query (keep-alive); counters per server
 SELECT count(*) FROM hs_users WHERE id > 0;
+
+-- clean up
+DROP SERVER hs_basic CASCADE;

@@ -157,7 +157,7 @@ hs_cluster_start() {
 	hs_log "starting PostgreSQL on socket $HS_TMP, port $HS_PGPORT"
 	HS_CLUSTER_STARTED=1
 	if ! hs_as_postgres env "HUBSPOT_SIM_URL=${HUBSPOT_SIM_URL:-}" \
-		"PATH=$HS_SERVER_PATH_DIR:/usr/bin:/bin:$PATH" \
+		"PATH=$HS_SERVER_PATH_DIR:$PG_BIN:/usr/bin:/bin:$PATH" \
 		"$PG_BIN/pg_ctl" -D "$HS_PGDATA" -w -t 60 -l "$HS_TMP/server.log" start >/dev/null; then
 		tail -n 50 "$HS_TMP/server.log" >&2 || true
 		hs_die "PostgreSQL did not start"

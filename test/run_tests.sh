@@ -319,7 +319,7 @@ export_test_env() {
 	export HUBSPOT_FDW_TMP=$HS_TMP                     # scratch directory
 	export HUBSPOT_FDW_PGDATA=$HS_PGDATA               # the cluster's data dir
 	export HUBSPOT_FDW_EXTRA_CONF=$HS_TMP/extra.conf   # settings suites may add (then reload)
-	export PATH=$HS_TEST_DIR:/usr/bin:/bin:$PATH       # simctl and Debian's python3, as the server has them
+	export PATH=$HS_TEST_DIR:$PG_BIN:/usr/bin:/bin:$PATH  # simctl, psql 15, Debian's python3
 }
 
 # setup: everything before the first suite
