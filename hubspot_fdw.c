@@ -774,7 +774,7 @@ hs_check_request_estimate(HsScanState *ss, int64 more)
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
 				 errmsg("scan of foreign table \"%s\" would send more than " INT64_FORMAT " requests to HubSpot",
 						RelationGetRelationName(ss->rel), max),
-				 errdetail("It would send about " INT64_FORMAT " requests; the option \"max_requests\" limits the requests of one scan.",
+				 errdetail("It would send at least " INT64_FORMAT " requests; the option \"max_requests\" limits the requests of one scan.",
 						   ss->counters.requests + more),
 				 errhint("Narrow the query (for example by object_id or object_type), or raise \"max_requests\" on the table or server.")));
 }

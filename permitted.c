@@ -74,6 +74,7 @@
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/rel.h"
+#include "utils/ruleutils.h"
 
 /* The object types HubSpot reports permissions for */
 #define HS_PERM_NTYPES 4
@@ -2280,7 +2281,20 @@ hs_permitted_join_explain(ForeignScanState *node, ExplainState *es)
 						es);
 	if (es->verbose)
 	{
+		int			nparams = intVal(list_nth(fsplan->fdw_private,
+											  FdwJoinPrivateNumParams));
+		List	   *crm_local = list_copy_tail(fsplan->fdw_exprs, nparams);
+
 		hs_crm_routine.explain(js->crm, js->crm_priv, es);
+		/* the CRM side's quals checked before its records are looked up */
+		if (crm_local != NIL)
+			ExplainPropertyText("HubSpot Records Filter",
+								deparse_expression((Node *) make_ands_explicit(crm_local),
+												   set_deparse_context_plan(es->deparse_cxt,
+																			 node->ss.ps.plan,
+																			 NIL),
+												   true, false),
+								es);
 		hs_perm_explain_lookup(js->perm->opts, (List *) linitial(js->perm->extra),
 							   false, "HubSpot Look-up", es);
 	}
