@@ -533,13 +533,17 @@ hs_perm_count_values(List *values, List *param_exprs)
 	return n;
 }
 
+static List *hs_perm_texts(List *values, List **params);
+
 /*
- * hs_perm_plan_types
- *		The types the constraints allow, as far as constants tell; false
- *		when a type constraint has a value known only at execution.
+ * hs_perm_allowed_types
+ *		The types the constraints allow.  At plan time (execute false) as far
+ *		as constants tell, an unknown type allowing nothing: false when a
+ *		type constraint has a value known only at execution.  At execution
+ *		the parameters are evaluated too, and an unknown type is an error.
  */
 static bool
-hs_perm_plan_types(List *constraints, bool *types)
+hs_perm_allowed_types(List *constraints, List **params, bool execute, bool *types)
 {
 	ListCell   *lc;
 	bool		all_consts = true;
@@ -551,24 +555,33 @@ hs_perm_plan_types(List *constraints, bool *types)
 	{
 		List	   *c = (List *) lfirst(lc);
 		int			field = intVal(linitial(c));
+		bool		by_id = field == HS_PF_OBJECT_TYPE_ID;
 		bool		allowed[HS_PERM_NTYPES] = {false};
+		List	   *values = (List *) lsecond(c);
 		ListCell   *lc2;
 
 		if (field != HS_PF_OBJECT_TYPE && field != HS_PF_OBJECT_TYPE_ID)
 			continue;
-		foreach(lc2, (List *) lsecond(c))
+		foreach(lc2, execute ? hs_perm_texts(values, params) : values)
 		{
-			Node	   *v = (Node *) lfirst(lc2);
+			const char *s;
 			int			t;
 
-			if (!IsA(v, String))
+			if (execute)
+				s = (const char *) lfirst(lc2);
+			else if (IsA(lfirst(lc2), String))
+				s = strVal(lfirst(lc2));
+			else
 			{
+				/* a parameter: any type, as far as planning knows */
 				all_consts = false;
 				for (t = 0; t < HS_PERM_NTYPES; t++)
 					allowed[t] = true;
 				continue;
 			}
-			t = hs_perm_type_index(strVal(v), field == HS_PF_OBJECT_TYPE_ID);
+			t = hs_perm_type_index(s, by_id);
+			if (t < 0 && execute)
+				hs_perm_unknown_type(s, by_id);
 			if (t >= 0)
 				allowed[t] = true;
 		}
@@ -647,7 +660,7 @@ hs_perm_plan(PlannerInfo *root, RelOptInfo *baserel, HsOptions *opts,
 			pd->local_conds = lappend(pd->local_conds, ri);
 	}
 
-	(void) hs_perm_plan_types(constraints, types);
+	(void) hs_perm_allowed_types(constraints, NULL, false, types);
 	ntypes = Max(hs_perm_ntypes(types), 1);
 	foreach(lc, constraints)
 	{
@@ -717,42 +730,6 @@ hs_perm_texts(List *values, List **params)
 			out = list_concat(out, params[intVal(v)]);
 	}
 	return out;
-}
-
-/*
- * hs_perm_eval_types
- *		The types the constraints allow; an unknown type is an error.
- */
-static void
-hs_perm_eval_types(List *constraints, List **params, bool *types)
-{
-	ListCell   *lc;
-	int			i;
-
-	for (i = 0; i < HS_PERM_NTYPES; i++)
-		types[i] = true;
-	foreach(lc, constraints)
-	{
-		List	   *c = (List *) lfirst(lc);
-		int			field = intVal(linitial(c));
-		bool		by_id = field == HS_PF_OBJECT_TYPE_ID;
-		bool		allowed[HS_PERM_NTYPES] = {false};
-		ListCell   *lc2;
-
-		if (field != HS_PF_OBJECT_TYPE && field != HS_PF_OBJECT_TYPE_ID)
-			continue;
-		foreach(lc2, hs_perm_texts((List *) lsecond(c), params))
-		{
-			const char *s = (const char *) lfirst(lc2);
-			int			t = hs_perm_type_index(s, by_id);
-
-			if (t < 0)
-				hs_perm_unknown_type(s, by_id);
-			allowed[t] = true;
-		}
-		for (i = 0; i < HS_PERM_NTYPES; i++)
-			types[i] = types[i] && allowed[i];
-	}
 }
 
 /*
@@ -1254,7 +1231,7 @@ hs_perm_start(HsScanState *ss)
 
 	st->fields = hs_perm_fields(ss->columns, NULL);
 	st->lk.batch = Max(ss->opts->permitted_users_batch, 1);
-	hs_perm_eval_types(constraints, ss->params, st->types);
+	(void) hs_perm_allowed_types(constraints, ss->params, true, st->types);
 	st->enumerate = !hs_perm_eval_targets(constraints, ss->params, st->types,
 										  &targets, &ntargets);
 	if (!st->enumerate)
@@ -1412,7 +1389,7 @@ hs_perm_single(List *constraints, int *type, const char **id)
 
 	*id = NULL;
 	*type = -1;
-	if (!hs_perm_plan_types(constraints, types) || hs_perm_ntypes(types) != 1)
+	if (!hs_perm_allowed_types(constraints, NULL, false, types) || hs_perm_ntypes(types) != 1)
 		return false;
 	for (t = 0; t < HS_PERM_NTYPES; t++)
 	{
@@ -1465,7 +1442,7 @@ hs_perm_explain_lookup(HsOptions *opts, List *constraints, bool listed,
 	ExplainPropertyText(label, buf.data, es);
 
 	resetStringInfo(&buf);
-	if (!hs_perm_plan_types(constraints, types))
+	if (!hs_perm_allowed_types(constraints, NULL, false, types))
 		appendStringInfoString(&buf, "types named at execution");
 	else
 	{
@@ -1768,7 +1745,7 @@ hs_permitted_join_paths(PlannerInfo *root, RelOptInfo *joinrel,
 			perm_constraints = lappend(perm_constraints, c);
 		ji->quals = lappend(ji->quals, ri->clause);
 	}
-	if (!hs_perm_plan_types(perm_constraints, ji->types))
+	if (!hs_perm_allowed_types(perm_constraints, NULL, false, ji->types))
 		return;
 	ji->perm_constraints = perm_constraints;
 
@@ -1959,7 +1936,7 @@ hs_permitted_join_begin(ForeignScanState *node, int eflags)
 	js->perm_fields = hs_perm_fields(js->perm->columns, NULL);
 	perm_extra = js->perm->extra;
 	js->reads_all = (intVal(lsecond(perm_extra)) & HS_PERM_READS_ALL) != 0;
-	(void) hs_perm_plan_types((List *) linitial(perm_extra), js->types);
+	(void) hs_perm_allowed_types((List *) linitial(perm_extra), NULL, false, js->types);
 	js->ntypes = 0;
 	for (t = 0; t < HS_PERM_NTYPES; t++)
 		js->ntypes += js->types[t] ? 1 : 0;
@@ -2104,7 +2081,7 @@ hs_perm_join_start(HsPermJoinState *js)
 
 	hs_scan_reset(js->crm);
 	hs_scan_reset(js->perm);
-	hs_perm_eval_types((List *) linitial(js->perm->extra), NULL, types);
+	(void) hs_perm_allowed_types((List *) linitial(js->perm->extra), NULL, true, types);
 	for (t = 0; t < HS_PERM_NTYPES; t++)
 		Assert(types[t] == js->types[t]);
 	js->perm->started = true;
