@@ -160,18 +160,38 @@ hs_settings_is_value(PlannerInfo *root, RelOptInfo *baserel, Node *n)
 
 /*
  * hs_settings_archived_qual
- *		For owners: the archived value a clause asks for ("archived",
- *		"NOT archived", "archived = true|false"), or -1.
+ *		For owners: the archived value a clause asks for ("archived", "NOT
+ *		archived", "archived IS TRUE|FALSE", "archived = v"), as a String
+ *		"true"/"false" or an Integer indexing pd->param_exprs; NULL for
+ *		any other clause.
  */
-static int
-hs_settings_archived_qual(RelOptInfo *baserel, HsColumns *columns, Node *clause)
+static Node *
+hs_settings_archived_qual(PlannerInfo *root, RelOptInfo *baserel,
+						  HsColumns *columns, Node *clause, HsPushdown *pd)
 {
-	if (hs_settings_field(baserel, columns, HS_TABLE_OWNERS, clause) == HS_SF_ARCHIVED)
-		return 1;
+	HsTableKind kind = HS_TABLE_OWNERS;
+
+	if (hs_settings_field(baserel, columns, kind, clause) == HS_SF_ARCHIVED)
+		return (Node *) makeString("true");
 	if (is_notclause(clause) &&
-		hs_settings_field(baserel, columns, HS_TABLE_OWNERS,
+		hs_settings_field(baserel, columns, kind,
 						  (Node *) get_notclausearg((Expr *) clause)) == HS_SF_ARCHIVED)
-		return 0;
+		return (Node *) makeString("false");
+	if (IsA(clause, BooleanTest) &&
+		hs_settings_field(baserel, columns, kind,
+						  (Node *) ((BooleanTest *) clause)->arg) == HS_SF_ARCHIVED)
+	{
+		/* HubSpot's "archived" is never null */
+		switch (((BooleanTest *) clause)->booltesttype)
+		{
+			case IS_TRUE:
+				return (Node *) makeString("true");
+			case IS_FALSE:
+				return (Node *) makeString("false");
+			default:
+				return NULL;
+		}
+	}
 	if (IsA(clause, OpExpr))
 	{
 		OpExpr	   *op = (OpExpr *) clause;
@@ -179,22 +199,30 @@ hs_settings_archived_qual(RelOptInfo *baserel, HsColumns *columns, Node *clause)
 		Node	   *b;
 
 		if (list_length(op->args) != 2 || !hs_settings_is_equality(op->opno, op->inputcollid))
-			return -1;
+			return NULL;
 		a = linitial(op->args);
 		b = lsecond(op->args);
-		if (hs_settings_field(baserel, columns, HS_TABLE_OWNERS, a) != HS_SF_ARCHIVED)
+		if (hs_settings_field(baserel, columns, kind, a) != HS_SF_ARCHIVED)
 		{
 			Node	   *t = a;
 
 			a = b;
 			b = t;
 		}
-		if (hs_settings_field(baserel, columns, HS_TABLE_OWNERS, a) == HS_SF_ARCHIVED &&
-			IsA(b, Const) && !((Const *) b)->constisnull &&
-			((Const *) b)->consttype == BOOLOID)
-			return DatumGetBool(((Const *) b)->constvalue) ? 1 : 0;
+		if (hs_settings_field(baserel, columns, kind, a) != HS_SF_ARCHIVED ||
+			!hs_settings_is_value(root, baserel, b) || exprType(b) != BOOLOID)
+			return NULL;
+		if (IsA(b, Const))
+		{
+			if (((Const *) b)->constisnull)
+				return NULL;	/* never true: Postgres sees to it */
+			return (Node *) makeString(DatumGetBool(((Const *) b)->constvalue) ?
+									   "true" : "false");
+		}
+		pd->param_exprs = lappend(pd->param_exprs, b);
+		return (Node *) makeInteger(list_length(pd->param_exprs) - 1);
 	}
-	return -1;
+	return NULL;
 }
 
 /*
@@ -266,7 +294,7 @@ hs_settings_plan(PlannerInfo *root, RelOptInfo *baserel, HsOptions *opts,
 	Node	   *by_email = NULL;
 	RestrictInfo *id_ri = NULL;
 	RestrictInfo *email_ri = NULL;
-	int			archived = -1;
+	Node	   *archived = NULL;
 	ListCell   *lc;
 	HsSettingsLookup lookup;
 
@@ -279,14 +307,13 @@ hs_settings_plan(PlannerInfo *root, RelOptInfo *baserel, HsOptions *opts,
 		RestrictInfo *ri = lfirst_node(RestrictInfo, lc);
 		HsSettingsField field = HS_SF_NONE;
 		Node	   *value = NULL;
-		int			a;
 
 		if (lookups && !ri->pseudoconstant)
 		{
-			if (opts->kind == HS_TABLE_OWNERS && archived < 0 &&
-				(a = hs_settings_archived_qual(baserel, columns, (Node *) ri->clause)) >= 0)
+			if (opts->kind == HS_TABLE_OWNERS && archived == NULL &&
+				(archived = hs_settings_archived_qual(root, baserel, columns,
+													  (Node *) ri->clause, pd)) != NULL)
 			{
-				archived = a;
 				pd->remote_conds = lappend(pd->remote_conds, ri);
 				continue;
 			}
@@ -363,7 +390,9 @@ hs_settings_plan(PlannerInfo *root, RelOptInfo *baserel, HsOptions *opts,
 								 HS_OWNERS_PAGE_MAX : HS_LIST_PAGE_MAX));
 		}
 	}
-	pd->extra = list_make2(makeInteger(lookup), makeInteger(archived > 0 ? 1 : 0));
+	/* without a qual on archived, HubSpot's default: the active owners */
+	pd->extra = list_make2(makeInteger(lookup),
+						   archived ? archived : (Node *) makeString("false"));
 }
 
 /*
@@ -382,20 +411,16 @@ hs_settings_properties(Oid relid, Bitmapset *attrs_used, HsOptions *opts)
  */
 
 /*
- * hs_settings_value
- *		The looked-up value of a scan as HubSpot's text: the constant, the
- *		evaluated parameter, or (for EXPLAIN) the parameter as written;
- *		NULL when a parameter is NULL.
+ * hs_settings_text
+ *		A planned value as HubSpot's text: a String as it is, a parameter
+ *		evaluated (or, for EXPLAIN, as written); NULL when a parameter is
+ *		NULL.
  */
 static const char *
-hs_settings_value(HsScanState *ss, bool for_explain)
+hs_settings_text(HsScanState *ss, Node *v, bool for_explain)
 {
-	Node	   *v;
 	List	   *texts;
 
-	if (ss->ids == NIL)
-		return NULL;
-	v = (Node *) linitial(ss->ids);
 	if (IsA(v, String))
 		return strVal(v);
 	texts = for_explain ? ss->param_labels[intVal(v)] : ss->params[intVal(v)];
@@ -409,11 +434,11 @@ hs_settings_value(HsScanState *ss, bool for_explain)
  *		cursor or NULL.
  */
 static char *
-hs_settings_path(HsScanState *ss, const char *value, const char *after)
+hs_settings_path(HsScanState *ss, const char *value, const char *archived,
+				 const char *after)
 {
 	HsTableKind kind = ss->opts->kind;
 	HsSettingsLookup lookup = (HsSettingsLookup) intVal(linitial(ss->extra));
-	bool		archived = intVal(lsecond(ss->extra)) != 0;
 	StringInfoData buf;
 
 	initStringInfo(&buf);
@@ -432,12 +457,11 @@ hs_settings_path(HsScanState *ss, const char *value, const char *after)
 	else
 	{
 		if (lookup == HS_SETTINGS_BY_ID)
-			appendStringInfo(&buf, "/%s?archived=%s", value,
-							 archived ? "true" : "false");
+			appendStringInfo(&buf, "/%s?archived=%s", value, archived);
 		else
 		{
 			appendStringInfo(&buf, "?limit=%d&archived=%s", HS_OWNERS_PAGE_MAX,
-							 archived ? "true" : "false");
+							 archived);
 			if (lookup == HS_SETTINGS_BY_EMAIL)
 				appendStringInfo(&buf, "&email=%s", value);
 		}
@@ -484,14 +508,18 @@ hs_settings_next_page(HsScanState *ss)
 {
 	HsSettingsLookup lookup = (HsSettingsLookup) intVal(linitial(ss->extra));
 	const char *value = NULL;
+	const char *archived;
 	HsRequest	req;
 	HsResponse	resp;
 
 	if (ss->method == HS_SCAN_EMPTY)
 		return false;
+	archived = hs_settings_text(ss, (Node *) lsecond(ss->extra), false);
+	if (archived == NULL)
+		return false;			/* "archived = NULL" matches nothing */
 	if (lookup != HS_SETTINGS_ALL)
 	{
-		value = hs_settings_value(ss, false);
+		value = hs_settings_text(ss, (Node *) linitial(ss->ids), false);
 		if (value == NULL)
 			return false;		/* "= NULL" matches nothing */
 		if (lookup == HS_SETTINGS_BY_ID)
@@ -508,7 +536,8 @@ hs_settings_next_page(HsScanState *ss)
 	memset(&req, 0, sizeof(req));
 	req.retry_safe = true;
 	req.method = HS_GET;
-	req.path = hs_settings_path(ss, value ? hs_url_encode(value) : NULL, ss->after);
+	req.path = hs_settings_path(ss, value ? hs_url_encode(value) : NULL, archived,
+								ss->after);
 	req.what = hs_settings_what(ss, value);
 
 	if (ss->method == HS_SCAN_GET)
@@ -556,9 +585,11 @@ hs_settings_explain(HsScanState *ss, List *fdw_private, ExplainState *es)
 
 		/* a constant as it is sent, a parameter as written */
 		value = IsA(v, String) ? hs_url_encode(strVal(v)) :
-			hs_settings_value(ss, true);
+			hs_settings_text(ss, v, true);
 	}
-	path = hs_settings_path(ss, value, NULL);
+	path = hs_settings_path(ss, value,
+							hs_settings_text(ss, (Node *) lsecond(ss->extra), true),
+							NULL);
 	ExplainPropertyText("HubSpot Request", psprintf("GET %s", path), es);
 	if (ss->opts->kind == HS_TABLE_SETTINGS_USERS && lookup == HS_SETTINGS_ALL)
 		ExplainPropertyText("HubSpot Paging", "cursor, 100 users a page", es);

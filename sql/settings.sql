@@ -115,6 +115,17 @@ EXPLAIN (VERBOSE, COSTS OFF) SELECT id FROM owners WHERE email = 'eve.王0@globe
 SELECT id FROM owners WHERE email = 'Eve.王0@globex.test';
 SELECT id FROM owners WHERE email = 'eve.王0@globex.test';
 EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) SELECT id FROM owners WHERE email = 'Eve.王0@globex.test';
+EXPLAIN (VERBOSE, COSTS OFF) SELECT count(*) FROM owners WHERE archived IS TRUE;
+SELECT count(*) FROM owners WHERE archived IS TRUE;
+-- archived known at execution only: still HubSpot's parameter
+SET plan_cache_mode = force_generic_plan;
+PREPARE arch(boolean) AS SELECT count(*) FROM owners WHERE archived = $1 AND id < 30001000;
+EXPLAIN (VERBOSE, COSTS OFF) EXECUTE arch(true);
+EXECUTE arch(true);
+SELECT count(*) FROM lo WHERE archived AND id < 30001000;
+EXECUTE arch(NULL);
+DEALLOCATE arch;
+RESET plan_cache_mode;
 -- other quals are checked here
 EXPLAIN (VERBOSE, COSTS OFF) SELECT id FROM owners WHERE type = 'QUEUE';
 SELECT id, type, email, first_name, last_name, user_id, teams FROM owners WHERE type = 'QUEUE';
