@@ -129,6 +129,11 @@ hs_kind_routine(HsTableKind kind)
 			return &hs_crm_routine;
 		case HS_TABLE_PERMITTED_USERS:
 			return &hs_permitted_routine;
+		case HS_TABLE_SETTINGS_USERS:
+		case HS_TABLE_ROLES:
+		case HS_TABLE_TEAMS:
+		case HS_TABLE_OWNERS:
+			return &hs_settings_routine;
 		default:
 			ereport(ERROR,
 					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),

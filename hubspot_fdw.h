@@ -512,6 +512,12 @@ extern void hs_crm_plan(PlannerInfo *root, RelOptInfo *baserel, HsOptions *opts,
 						List *clauses, Bitmapset *attrs_used, HsPushdown *pd);
 
 /* ------------------------------------------------------------------
+ * settings.c: settings users, roles, teams and owners
+ * ------------------------------------------------------------------
+ */
+extern const HsKindRoutine hs_settings_routine;
+
+/* ------------------------------------------------------------------
  * permitted.c: permitted_users (who may act on each CRM record), and the
  * join of a CRM table with it
  * ------------------------------------------------------------------

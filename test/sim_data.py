@@ -275,7 +275,9 @@ class Dataset:
             p.created_ms = t
             p.updated_ms = t + rnd.randrange(0, 400 * DAY_MS)
             p.deleted = False
-            p.archived_owner = p.deactivated
+            # most deactivated users' owners are archived; a third stay
+            # active with userId null (HubSpot shows both)
+            p.archived_owner = p.deactivated and i % 3 != 0
             props = {
                 "hs_email": p.email,
                 "hs_given_name": p.first_name,

@@ -1,0 +1,170 @@
+--
+-- settings: settings users, roles, teams and owners (issue 5, reading):
+-- every column compared with the simulator's own data, look-ups by id and
+-- email, owners' archived and email parameters, request counts, EXPLAIN,
+-- and joins between them
+--
+\getenv sim_url HUBSPOT_SIM_URL
+\! simctl reset
+CREATE SERVER hs_settings FOREIGN DATA WRAPPER hubspot_fdw
+  OPTIONS (api_url :'sim_url');
+CREATE USER MAPPING FOR CURRENT_USER SERVER hs_settings
+  OPTIONS (access_token 'sim-token');
+CREATE FOREIGN TABLE su (id bigint, email text, first_name text, last_name text,
+  role_id bigint, role_ids bigint[], primary_team_id bigint,
+  secondary_team_ids bigint[], super_admin boolean, seat_names text[])
+  SERVER hs_settings OPTIONS (object 'settings_users');
+CREATE FOREIGN TABLE roles (id bigint, name text, requires_billing_write boolean)
+  SERVER hs_settings OPTIONS (object 'roles');
+CREATE FOREIGN TABLE teams (id bigint, name text, user_ids bigint[],
+  secondary_user_ids bigint[])
+  SERVER hs_settings OPTIONS (object 'teams');
+CREATE FOREIGN TABLE owners (id bigint, type text, email text, first_name text,
+  last_name text, user_id bigint, user_id_including_inactive bigint, teams jsonb,
+  archived boolean, created_at timestamptz, updated_at timestamptz)
+  SERVER hs_settings OPTIONS (object 'owners');
+-- the simulator's own data (lists come as JSON text)
+CREATE TEMP TABLE lsu_raw (id bigint, email text, first_name text, last_name text,
+  role_id bigint, role_ids jsonb, primary_team_id bigint, secondary_team_ids jsonb,
+  super_admin boolean, seat_names jsonb);
+COPY lsu_raw FROM PROGRAM 'simctl data settings_users --csv --columns id,email,first_name,last_name,role_id,role_ids,primary_team_id,secondary_team_ids,super_admin,seat_names' (FORMAT csv, HEADER);
+CREATE TEMP TABLE lr (id bigint, name text, requires_billing_write boolean);
+COPY lr FROM PROGRAM 'simctl data roles --csv --columns id,name,requires_billing_write' (FORMAT csv, HEADER);
+CREATE TEMP TABLE lt_raw (id bigint, name text, user_ids jsonb, secondary_user_ids jsonb);
+COPY lt_raw FROM PROGRAM 'simctl data teams --csv --columns id,name,user_ids,secondary_user_ids' (FORMAT csv, HEADER);
+CREATE TEMP TABLE lo (id bigint, type text, email text, first_name text,
+  last_name text, user_id bigint, user_id_including_inactive bigint, teams jsonb,
+  archived boolean, created_at timestamptz, updated_at timestamptz);
+COPY lo FROM PROGRAM 'simctl data owners --csv --columns id,type,email,first_name,last_name,user_id,user_id_including_inactive,teams,archived,created_at,updated_at' (FORMAT csv, HEADER);
+CREATE FUNCTION ints(j jsonb) RETURNS bigint[] LANGUAGE sql IMMUTABLE
+  AS $$ SELECT ARRAY(SELECT x::bigint FROM jsonb_array_elements_text(j) WITH ORDINALITY AS t(x, n) ORDER BY n) $$;
+CREATE FUNCTION texts(j jsonb) RETURNS text[] LANGUAGE sql IMMUTABLE
+  AS $$ SELECT ARRAY(SELECT x FROM jsonb_array_elements_text(j) WITH ORDINALITY AS t(x, n) ORDER BY n) $$;
+CREATE TEMP TABLE lsu AS SELECT id, email, first_name, last_name, role_id,
+  ints(role_ids) AS role_ids, primary_team_id, ints(secondary_team_ids) AS secondary_team_ids,
+  super_admin, texts(seat_names) AS seat_names FROM lsu_raw;
+CREATE TEMP TABLE lt AS SELECT id, name, ints(user_ids) AS user_ids,
+  ints(secondary_user_ids) AS secondary_user_ids FROM lt_raw;
+ANALYZE lsu; ANALYZE lr; ANALYZE lt; ANALYZE lo;
+-- the data hold users with several roles, none, super admins, deactivated
+-- users' owners (active with no userId, or archived) and queues
+SELECT count(*) AS users, count(*) FILTER (WHERE cardinality(role_ids) > 1) AS several_roles,
+       count(*) FILTER (WHERE cardinality(role_ids) = 0) AS no_role,
+       count(*) FILTER (WHERE super_admin) AS super_admins FROM lsu;
+SELECT type, archived, user_id IS NULL AS no_user_id, count(*) FROM lo GROUP BY 1, 2, 3 ORDER BY 1, 2, 3;
+-- a function that says whether two queries give the same rows (as multisets)
+CREATE FUNCTION same_rows(remote text, local text) RETURNS text LANGUAGE plpgsql AS $$
+DECLARE n bigint; missing bigint; extra bigint;
+BEGIN
+  EXECUTE format('CREATE TEMP TABLE r_ AS %s', remote);
+  EXECUTE format('CREATE TEMP TABLE l_ AS %s', local);
+  SELECT count(*) INTO n FROM r_;
+  SELECT count(*) INTO missing FROM (SELECT * FROM l_ EXCEPT ALL SELECT * FROM r_) x;
+  SELECT count(*) INTO extra FROM (SELECT * FROM r_ EXCEPT ALL SELECT * FROM l_) x;
+  DROP TABLE r_; DROP TABLE l_;
+  RETURN format('%s rows, %s missing, %s extra', n, missing, extra);
+END $$;
+
+-- every column of every table
+\! simctl clear-log
+SELECT same_rows('SELECT * FROM su', 'SELECT * FROM lsu');
+\! simctl count --path '^/settings/v3/users/$'
+SELECT same_rows('SELECT * FROM roles', 'SELECT * FROM lr');
+SELECT same_rows('SELECT * FROM teams', 'SELECT * FROM lt');
+-- owners without a qual on archived: the active ones, as HubSpot lists them
+\! simctl clear-log
+SELECT same_rows('SELECT * FROM owners', 'SELECT * FROM lo WHERE NOT archived');
+\! simctl count --path '^/crm/v3/owners$'
+SELECT same_rows('SELECT * FROM owners WHERE archived', 'SELECT * FROM lo WHERE archived');
+SELECT same_rows('SELECT * FROM owners WHERE archived = false', 'SELECT * FROM lo WHERE NOT archived');
+-- deactivated users' owners: no userId, the user id still there
+SELECT count(*) AS active_owners_without_user_id,
+       count(*) FILTER (WHERE user_id_including_inactive IS NOT NULL) AS with_inactive_id
+  FROM owners WHERE type = 'PERSON' AND user_id IS NULL;
+SELECT id, user_id, user_id_including_inactive, archived FROM owners
+ WHERE archived AND id < 30000050 ORDER BY id;
+
+-- a user with several roles, by id and by email
+EXPLAIN (VERBOSE, COSTS OFF) SELECT * FROM su WHERE id = 2600043;
+SELECT * FROM su WHERE id = 2600043;
+EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) SELECT * FROM su WHERE id = 2600043;
+SELECT * FROM su WHERE id = 1;
+EXPLAIN (VERBOSE, COSTS OFF) SELECT id, role_ids FROM su WHERE email = 'jürgen.jones7@example.com';
+SELECT id, role_ids FROM su WHERE email = 'jürgen.jones7@example.com';
+-- HubSpot finds the user whatever the case; Postgres's = does not match
+\! simctl clear-log
+SELECT id FROM su WHERE email = 'JÜRGEN.JONES7@example.com';
+\! simctl count --path '^/settings/v3/users/'
+SELECT id FROM su WHERE lower(email) = lower('JÜRGEN.JONES7@example.com');
+-- id and email: the id is sent, the email checked here
+EXPLAIN (VERBOSE, COSTS OFF) SELECT id FROM su WHERE id = 2600043 AND email = 'nobody@example.com';
+SELECT id FROM su WHERE id = 2600043 AND email = 'nobody@example.com';
+-- a NULL id matches nothing and sends nothing
+\! simctl clear-log
+SELECT id FROM su WHERE id = (SELECT NULL::bigint);
+\! simctl count --path '^/settings'
+
+-- owners by id, email and archived
+EXPLAIN (VERBOSE, COSTS OFF) SELECT id, email FROM owners WHERE id = 30000003;
+SELECT id, email, user_id FROM owners WHERE id = 30000003;
+-- an archived owner is found with archived = true only
+SELECT id, archived FROM owners WHERE id = 30000004;
+EXPLAIN (VERBOSE, COSTS OFF) SELECT id, archived FROM owners WHERE id = 30000004 AND archived;
+SELECT id, archived FROM owners WHERE id = 30000004 AND archived;
+EXPLAIN (VERBOSE, COSTS OFF) SELECT id FROM owners WHERE email = 'eve.王0@globex.test' AND NOT archived;
+SELECT id FROM owners WHERE email = 'Eve.王0@globex.test';
+SELECT id FROM owners WHERE email = 'eve.王0@globex.test';
+EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) SELECT id FROM owners WHERE email = 'Eve.王0@globex.test';
+EXPLAIN (VERBOSE, COSTS OFF) SELECT count(*) FROM owners WHERE archived IS TRUE;
+SELECT count(*) FROM owners WHERE archived IS TRUE;
+-- archived known at execution only: still HubSpot's parameter
+SET plan_cache_mode = force_generic_plan;
+PREPARE arch(boolean) AS SELECT count(*) FROM owners WHERE archived = $1 AND id < 30001000;
+EXPLAIN (VERBOSE, COSTS OFF) EXECUTE arch(true);
+EXECUTE arch(true);
+SELECT count(*) FROM lo WHERE archived AND id < 30001000;
+EXECUTE arch(NULL);
+DEALLOCATE arch;
+RESET plan_cache_mode;
+-- other quals are checked here
+EXPLAIN (VERBOSE, COSTS OFF) SELECT id FROM owners WHERE type = 'QUEUE';
+SELECT id, type, email, first_name, last_name, user_id, teams FROM owners WHERE type = 'QUEUE';
+
+-- which users hold a given role
+SELECT same_rows($$SELECT r.name, su.id FROM su JOIN roles r ON r.id = ANY (su.role_ids)$$,
+                 $$SELECT r.name, lsu.id FROM lsu JOIN lr r ON r.id = ANY (lsu.role_ids)$$);
+SELECT r.name, count(*) AS users FROM su JOIN roles r ON r.id = ANY (su.role_ids)
+ WHERE r.requires_billing_write GROUP BY r.name;
+-- which owner id belongs to which user (deactivated users included)
+SELECT same_rows($$SELECT su.id AS user_id, o.id AS owner_id FROM su
+                   JOIN owners o ON o.user_id_including_inactive = su.id$$,
+                 $$SELECT lsu.id AS user_id, lo.id AS owner_id FROM lsu
+                   JOIN lo ON lo.user_id_including_inactive = lsu.id AND NOT lo.archived$$);
+-- which team each user is in
+SELECT same_rows($$SELECT t.name, su.id FROM su JOIN teams t ON t.id = su.primary_team_id$$,
+                 $$SELECT t.name, u FROM lt t, unnest(t.user_ids) AS u$$);
+-- users looked up one by one from outer values: one GET each
+CREATE TEMP TABLE wanted (id bigint);
+INSERT INTO wanted VALUES (2600043), (2600001), (1);
+ANALYZE wanted;
+SET enable_hashjoin = off; SET enable_mergejoin = off;
+EXPLAIN (VERBOSE, COSTS OFF) SELECT w.id, su.role_ids FROM wanted w JOIN su ON su.id = w.id;
+\! simctl clear-log
+SELECT w.id, su.role_ids FROM wanted w JOIN su ON su.id = w.id ORDER BY 1;
+\! simctl count --path '^/settings/v3/users/'
+RESET enable_hashjoin; RESET enable_mergejoin;
+
+-- scopes
+ALTER USER MAPPING FOR CURRENT_USER SERVER hs_settings OPTIONS (SET access_token 'sim-token-noscopes');
+CREATE FUNCTION show_error(q text) RETURNS text LANGUAGE plpgsql AS $$
+DECLARE st text; m text; h text;
+BEGIN
+  EXECUTE q;
+  RETURN 'no error';
+EXCEPTION WHEN OTHERS THEN
+  GET STACKED DIAGNOSTICS st = RETURNED_SQLSTATE, m = MESSAGE_TEXT, h = PG_EXCEPTION_HINT;
+  RETURN st || ' | ' || m || ' | ' || h;
+END $$;
+SELECT show_error('SELECT count(*) FROM owners');
+SELECT show_error('SELECT count(*) FROM teams');
+SELECT show_error('SELECT count(*) FROM su WHERE id = 2600043');
