@@ -178,8 +178,7 @@ SELECT w.id, su.role_ids FROM wanted w JOIN su ON su.id = w.id ORDER BY 1;
 \! simctl count --path '^/settings/v3/users/'
 RESET enable_hashjoin; RESET enable_mergejoin;
 
--- scopes
-ALTER USER MAPPING FOR CURRENT_USER SERVER hs_settings OPTIONS (SET access_token 'sim-token-noscopes');
+-- errors: SQLSTATE, message and hint
 CREATE FUNCTION show_error(q text) RETURNS text LANGUAGE plpgsql AS $$
 DECLARE st text; m text; h text;
 BEGIN
@@ -189,6 +188,15 @@ EXCEPTION WHEN OTHERS THEN
   GET STACKED DIAGNOSTICS st = RETURNED_SQLSTATE, m = MESSAGE_TEXT, h = PG_EXCEPTION_HINT;
   RETURN st || ' | ' || m || ' | ' || h;
 END $$;
+-- a cursor that does not move is an error, not the end
+\! simctl fault '{"path": "^/crm/v3/owners$", "skip": 1, "times": 1, "action": {"repeat_cursor": true}}'
+SELECT show_error('SELECT count(*) FROM owners');
+\! simctl clear-faults
+\! simctl fault '{"path": "^/settings/v3/users/$", "skip": 2, "times": 1, "action": {"repeat_cursor": true}}'
+SELECT show_error('SELECT count(*) FROM su');
+\! simctl clear-faults
+-- scopes
+ALTER USER MAPPING FOR CURRENT_USER SERVER hs_settings OPTIONS (SET access_token 'sim-token-noscopes');
 SELECT show_error('SELECT count(*) FROM owners');
 SELECT show_error('SELECT count(*) FROM teams');
 SELECT show_error('SELECT count(*) FROM su WHERE id = 2600043');
