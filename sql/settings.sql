@@ -140,9 +140,6 @@ SELECT same_rows($$SELECT su.id AS user_id, o.id AS owner_id FROM su
                    JOIN owners o ON o.user_id_including_inactive = su.id$$,
                  $$SELECT lsu.id AS user_id, lo.id AS owner_id FROM lsu
                    JOIN lo ON lo.user_id_including_inactive = lsu.id AND NOT lo.archived$$);
--- which team each user is in
-SELECT same_rows($$SELECT t.name, su.id FROM su JOIN teams t ON t.id = su.primary_team_id$$,
-                 $$SELECT t.name, u FROM lt t, unnest(t.user_ids) AS u$$);
 -- which team each permitted user is in (users looked up by id, one GET each)
 CREATE FOREIGN TABLE pu (object_type text, object_type_id text, object_id bigint,
   resource text, action text, user_id bigint)
