@@ -197,3 +197,7 @@ ALTER USER MAPPING FOR CURRENT_USER SERVER hs_settings OPTIONS (SET access_token
 SELECT show_error('SELECT count(*) FROM owners');
 SELECT show_error('SELECT count(*) FROM teams');
 SELECT show_error('SELECT count(*) FROM su WHERE id = 2600043');
+
+-- clean up
+DROP FUNCTION same_rows(text, text), show_error(text), ints(jsonb), texts(jsonb);
+DROP SERVER hs_settings CASCADE;
