@@ -444,8 +444,8 @@ hs_settings_path(HsScanState *ss, const char *value, const char *archived,
 	initStringInfo(&buf);
 	appendStringInfoString(&buf, hs_settings_base(kind));
 	if (kind == HS_TABLE_ROLES || kind == HS_TABLE_TEAMS)
-		return buf.data;
-	if (kind == HS_TABLE_SETTINGS_USERS)
+		;						/* one unpaged answer */
+	else if (kind == HS_TABLE_SETTINGS_USERS)
 	{
 		if (lookup == HS_SETTINGS_BY_ID)
 			appendStringInfo(&buf, "/%s", value);
@@ -467,7 +467,8 @@ hs_settings_path(HsScanState *ss, const char *value, const char *archived,
 		}
 	}
 	if (after)
-		appendStringInfo(&buf, "&after=%s", hs_url_encode(after));
+		appendStringInfo(&buf, "%cafter=%s", strchr(buf.data, '?') ? '&' : '?',
+						 hs_url_encode(after));
 	return buf.data;
 }
 

@@ -140,9 +140,30 @@ SELECT same_rows($$SELECT su.id AS user_id, o.id AS owner_id FROM su
                    JOIN owners o ON o.user_id_including_inactive = su.id$$,
                  $$SELECT lsu.id AS user_id, lo.id AS owner_id FROM lsu
                    JOIN lo ON lo.user_id_including_inactive = lsu.id AND NOT lo.archived$$);
--- which team each user is in
-SELECT same_rows($$SELECT t.name, su.id FROM su JOIN teams t ON t.id = su.primary_team_id$$,
-                 $$SELECT t.name, u FROM lt t, unnest(t.user_ids) AS u$$);
+-- which team each permitted user is in (users looked up by id, one GET each)
+CREATE FOREIGN TABLE pu (object_type text, object_type_id text, object_id bigint,
+  resource text, action text, user_id bigint)
+  SERVER hs_settings OPTIONS (object 'permitted_users');
+CREATE TEMP TABLE lp (object_type text, object_id bigint, action text, user_id bigint);
+COPY lp FROM PROGRAM 'simctl data permitted_users --csv --columns object_type,object_id,action,user_id' (FORMAT csv, HEADER);
+SELECT count(*) AS permitted, count(lsu.id) AS with_a_settings_user
+  FROM lp LEFT JOIN lsu ON lsu.id = lp.user_id
+ WHERE lp.object_type = 'deals' AND lp.object_id = 9002 AND lp.action = 'EDIT';
+EXPLAIN (VERBOSE, COSTS OFF)
+SELECT p.user_id, su.email, t.name FROM pu p JOIN su ON su.id = p.user_id
+  LEFT JOIN teams t ON t.id = su.primary_team_id
+ WHERE p.object_type = 'deals' AND p.object_id = 9002 AND p.action = 'EDIT';
+\! simctl clear-log
+SELECT same_rows($$SELECT p.user_id, su.email, t.name FROM pu p JOIN su ON su.id = p.user_id
+                   LEFT JOIN teams t ON t.id = su.primary_team_id
+                  WHERE p.object_type = 'deals' AND p.object_id = 9002 AND p.action = 'EDIT'$$,
+                 $$SELECT p.user_id, lsu.email, t.name FROM lp p JOIN lsu ON lsu.id = p.user_id
+                   LEFT JOIN lt t ON t.id = lsu.primary_team_id
+                  WHERE p.object_type = 'deals' AND p.object_id = 9002 AND p.action = 'EDIT'$$);
+-- one permitted-users look-up, a GET per permitted user, the teams once
+\! simctl count --path '^/resource-permissions/'
+\! simctl count --path '^/settings/v3/users/[0-9]+$'
+\! simctl count --path '^/settings/v3/users/teams$'
 -- users looked up one by one from outer values: one GET each
 CREATE TEMP TABLE wanted (id bigint);
 INSERT INTO wanted VALUES (2600043), (2600001), (1);
@@ -154,8 +175,7 @@ SELECT w.id, su.role_ids FROM wanted w JOIN su ON su.id = w.id ORDER BY 1;
 \! simctl count --path '^/settings/v3/users/'
 RESET enable_hashjoin; RESET enable_mergejoin;
 
--- scopes
-ALTER USER MAPPING FOR CURRENT_USER SERVER hs_settings OPTIONS (SET access_token 'sim-token-noscopes');
+-- errors: SQLSTATE, message and hint
 CREATE FUNCTION show_error(q text) RETURNS text LANGUAGE plpgsql AS $$
 DECLARE st text; m text; h text;
 BEGIN
@@ -165,6 +185,19 @@ EXCEPTION WHEN OTHERS THEN
   GET STACKED DIAGNOSTICS st = RETURNED_SQLSTATE, m = MESSAGE_TEXT, h = PG_EXCEPTION_HINT;
   RETURN st || ' | ' || m || ' | ' || h;
 END $$;
+-- a cursor that does not move is an error, not the end
+\! simctl fault '{"path": "^/crm/v3/owners$", "skip": 1, "times": 1, "action": {"repeat_cursor": true}}'
+SELECT show_error('SELECT count(*) FROM owners');
+\! simctl clear-faults
+\! simctl fault '{"path": "^/settings/v3/users/$", "skip": 2, "times": 1, "action": {"repeat_cursor": true}}'
+SELECT show_error('SELECT count(*) FROM su');
+\! simctl clear-faults
+-- scopes
+ALTER USER MAPPING FOR CURRENT_USER SERVER hs_settings OPTIONS (SET access_token 'sim-token-noscopes');
 SELECT show_error('SELECT count(*) FROM owners');
 SELECT show_error('SELECT count(*) FROM teams');
 SELECT show_error('SELECT count(*) FROM su WHERE id = 2600043');
+
+-- clean up
+DROP FUNCTION same_rows(text, text), show_error(text), ints(jsonb), texts(jsonb);
+DROP SERVER hs_settings CASCADE;
