@@ -76,6 +76,7 @@ _PG_init(void)
 		ereport(ERROR,
 				(errcode(ERRCODE_FDW_ERROR),
 				 errmsg("could not initialize libcurl")));
+	hs_limit_init();
 }
 
 /*
@@ -395,6 +396,9 @@ hubspotBeginForeignScan(ForeignScanState *node, int eflags)
 	ss->page_cxt = AllocSetContextCreate(ss->scan_cxt,
 										 "hubspot_fdw page",
 										 ALLOCSET_DEFAULT_SIZES);
+	ss->kind_cxt = AllocSetContextCreate(ss->scan_cxt,
+										 "hubspot_fdw kind state",
+										 ALLOCSET_DEFAULT_SIZES);
 
 	if (eflags & EXEC_FLAG_EXPLAIN_ONLY)
 		return;
@@ -478,6 +482,7 @@ static void
 hs_scan_reset(HsScanState *ss)
 {
 	MemoryContextReset(ss->page_cxt);
+	MemoryContextReset(ss->kind_cxt);
 	ss->have_page = false;
 	ss->done = false;
 	ss->started = false;
@@ -602,6 +607,8 @@ hubspotExplainForeignScan(ForeignScanState *node, ExplainState *es)
 							 c->requests, c->pages, c->rows, c->retries);
 			if (c->throttled > 0)
 				appendStringInfo(&buf, " throttled=" INT64_FORMAT, c->throttled);
+			if (c->repeats > 0)
+				appendStringInfo(&buf, " repeats=" INT64_FORMAT, c->repeats);
 			if (es->verbose)
 				appendStringInfo(&buf, " bytes=" INT64_FORMAT, c->bytes);
 			if (es->timing && c->waited_ms > 0)
@@ -615,6 +622,7 @@ hubspotExplainForeignScan(ForeignScanState *node, ExplainState *es)
 			ExplainPropertyInteger("HubSpot Rows", NULL, c->rows, es);
 			ExplainPropertyInteger("HubSpot Retries", NULL, c->retries, es);
 			ExplainPropertyInteger("HubSpot Throttled", NULL, c->throttled, es);
+			ExplainPropertyInteger("HubSpot Repeats", NULL, c->repeats, es);
 			ExplainPropertyInteger("HubSpot Bytes", NULL, c->bytes, es);
 			ExplainPropertyFloat("HubSpot Waited", "ms", c->waited_ms, 0, es);
 		}

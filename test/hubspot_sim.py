@@ -454,6 +454,10 @@ class Handler(BaseHTTPRequestHandler):
                 except ValueError as e:
                     raise ApiError(400, "Invalid input JSON on line 1, column 1: %s" % e,
                                    "VALIDATION_ERROR")
+            if action.get("shift") and isinstance(req.json, dict) and req.json.get("after"):
+                # records added ahead of a search's offset while it pages:
+                # the page starts that many records earlier than asked
+                req.json["after"] = str(max(0, int(req.json["after"]) - int(action["shift"])))
             status, body = handler(req)
         except ApiError as e:
             h = dict(e.headers)
