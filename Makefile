@@ -2,7 +2,8 @@
 
 MODULE_big = hubspot_fdw
 OBJS = hubspot_fdw.o option.o connection.o http.o decode.o deparse.o \
-	convert.o crm.o pushdown.o limit.o
+	convert.o crm.o pushdown.o \
+	permitted.o limit.o
 PGFILEDESC = "hubspot_fdw - foreign data wrapper for HubSpot"
 
 EXTENSION = hubspot_fdw
@@ -11,9 +12,12 @@ DATA = hubspot_fdw--1.0.sql
 SHLIB_LINK = -lcurl -ljson-c
 PG_CPPFLAGS = -I/usr/include/json-c -Wall -Wmissing-prototypes
 
-REGRESS = basic types errors cancel faults
+REGRESS = basic types errors cancel pushdown oracle permitted faults
 REGRESS_OPTS = --load-extension=hubspot_fdw
 
 PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
+
+# every object depends on the one header (PGXS tracks no header dependencies)
+$(OBJS): hubspot_fdw.h

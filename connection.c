@@ -141,6 +141,20 @@ hs_connection_open(HsConnection *conn, ForeignServer *server, HsOptions *opts)
 }
 
 /*
+ * hs_oid_hash
+ *		A backend-local hash table keyed by an Oid, entries of entrysize bytes.
+ */
+static HTAB *
+hs_oid_hash(const char *name, Size entrysize)
+{
+	HASHCTL		ctl;
+
+	ctl.keysize = sizeof(Oid);
+	ctl.entrysize = entrysize;
+	return hash_create(name, 8, &ctl, HASH_ELEM | HASH_BLOBS);
+}
+
+/*
  * hs_get_connection
  *		The connection of a user mapping, opened on first use.
  */
@@ -152,12 +166,8 @@ hs_get_connection(ForeignServer *server, UserMapping *user, HsOptions *opts)
 
 	if (hs_connections == NULL)
 	{
-		HASHCTL		ctl;
-
-		ctl.keysize = sizeof(Oid);
-		ctl.entrysize = sizeof(HsConnection);
-		hs_connections = hash_create("hubspot_fdw connections", 8, &ctl,
-									 HASH_ELEM | HASH_BLOBS);
+		hs_connections = hs_oid_hash("hubspot_fdw connections",
+									 sizeof(HsConnection));
 		RegisterXactCallback(hs_xact_callback, NULL);
 		RegisterSubXactCallback(hs_subxact_callback, NULL);
 		CacheRegisterSyscacheCallback(FOREIGNSERVEROID, hs_inval_callback, (Datum) 0);
@@ -260,14 +270,8 @@ hs_server_counters(Oid serverid)
 	bool		found;
 
 	if (hs_counters_by_server == NULL)
-	{
-		HASHCTL		ctl;
-
-		ctl.keysize = sizeof(Oid);
-		ctl.entrysize = sizeof(HsServerCounters);
-		hs_counters_by_server = hash_create("hubspot_fdw counters", 8, &ctl,
-											HASH_ELEM | HASH_BLOBS);
-	}
+		hs_counters_by_server = hs_oid_hash("hubspot_fdw counters",
+											sizeof(HsServerCounters));
 	entry = hash_search(hs_counters_by_server, &serverid, HASH_ENTER, &found);
 	if (!found)
 		memset(&entry->counters, 0, sizeof(HsCounters));

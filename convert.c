@@ -295,6 +295,25 @@ hs_type_supported(Oid typid)
 }
 
 /*
+ * hs_array_elements
+ *		The elements of a one-dimensional array value and their null flags;
+ *		returns how many there are.
+ */
+int
+hs_array_elements(Datum array, Oid elemtype, Datum **elems, bool **nulls)
+{
+	int16		elmlen;
+	bool		elmbyval;
+	char		elmalign;
+	int			n;
+
+	get_typlenbyvalalign(elemtype, &elmlen, &elmbyval, &elmalign);
+	deconstruct_array(DatumGetArrayTypeP(array), elemtype, elmlen, elmbyval,
+					  elmalign, elems, nulls, &n);
+	return n;
+}
+
+/*
  * hs_datum_to_remote
  *		A SQL value as HubSpot compares it: dates and timestamps as epoch
  *		milliseconds, booleans as true/false, the rest in its text form.

@@ -91,25 +91,93 @@ hs_crm_page_size(HsScanState *ss, int max)
 }
 
 /*
- * hs_crm_take_cursor
- *		Keep a page's next cursor; a cursor that does not move is an error,
- *		never the end.
+ * hs_check_cursor
+ *		A cursor that does not move is an error, never the end.
  */
-static void
-hs_crm_take_cursor(HsScanState *ss, HsRequest *req)
+void
+hs_check_cursor(const char *next, const char *sent, const HsRequest *req)
 {
-	if (ss->page.next_after && ss->after &&
-		strcmp(ss->page.next_after, ss->after) == 0)
+	if (next && sent && strcmp(next, sent) == 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_FDW_ERROR),
 				 errmsg("HubSpot's paging cursor did not move"),
 				 errdetail("The answer to %s %s gave back the cursor \"%s\" it was sent.",
-						   hs_method_name(req->method), req->what, ss->after),
+						   hs_method_name(req->method), req->what, sent),
 				 errhint("This is a fault at HubSpot; retry the query later.")));
+}
+
+/*
+ * hs_crm_take_cursor
+ *		Keep a page's next cursor.
+ */
+static void
+hs_crm_take_cursor(HsScanState *ss, HsRequest *req)
+{
+	hs_check_cursor(ss->page.next_after, ss->after, req);
 	ss->after = ss->page.next_after ?
 		MemoryContextStrdup(ss->scan_cxt, ss->page.next_after) : NULL;
 	if (ss->after == NULL)
 		ss->done = true;
+}
+
+/*
+ * hs_crm_list_page
+ *		Fetch one page of a CRM object's list (limit records from the cursor
+ *		*after, NULL for the first) into page, in the current memory
+ *		context; *after becomes the next cursor, allocated in after_cxt, or
+ *		NULL after the last page.
+ */
+void
+hs_crm_list_page(HsScanState *ss, const char *type, List *properties,
+				 int limit, char **after, MemoryContext after_cxt, HsPage *page)
+{
+	HsRequest	req;
+	HsResponse	resp;
+
+	memset(&req, 0, sizeof(req));
+	req.retry_safe = true;
+	req.method = HS_GET;
+	req.path = hs_build_list_path(type, properties, limit, *after);
+	req.what = psprintf("the list of %s", type);
+	hs_send(ss, &req, &resp, 0);
+	hs_page_parse(page, resp.body, resp.len, "results", req.what,
+				  CurrentMemoryContext);
+	hs_check_cursor(page->next_after, *after, &req);
+	*after = page->next_after ? MemoryContextStrdup(after_cxt, page->next_after) : NULL;
+}
+
+/*
+ * hs_crm_count
+ *		How many records of a CRM object there are: the total of a search
+ *		for one record.  Archived records are counted by neither this nor
+ *		the list.
+ */
+int64
+hs_crm_count(HsScanState *ss, const char *type)
+{
+	HsRequest	req;
+	HsResponse	resp;
+	HsPage		page;
+	int64		total;
+	MemoryContext cxt = AllocSetContextCreate(CurrentMemoryContext,
+											  "hubspot_fdw count",
+											  ALLOCSET_SMALL_SIZES);
+	MemoryContext old = MemoryContextSwitchTo(cxt);
+
+	memset(&req, 0, sizeof(req));
+	req.retry_safe = true;
+	req.search = true;
+	req.method = HS_POST;
+	req.path = psprintf("/crm/v3/objects/%s/search", type);
+	req.body = hs_build_search_body(NIL, NIL, list_make1(makeString("hs_object_id")),
+									1, NULL, NULL, false, NIL);
+	req.what = psprintf("a count of %s", type);
+	hs_send(ss, &req, &resp, 0);
+	hs_page_parse(&page, resp.body, resp.len, "results", req.what, cxt);
+	total = page.total >= 0 ? page.total : page.nresults;
+	MemoryContextSwitchTo(old);
+	MemoryContextDelete(cxt);
+	return total;
 }
 
 /*
@@ -153,7 +221,7 @@ hs_crm_id_set(HsScanState *ss, long size)
  *		than a page: an error, never a silent gap or repeat.
  */
 static void
-hs_crm_drop_repeats(HsScanState *ss, HsRequest *req)
+hs_crm_drop_repeats(HsScanState *ss, const char *what)
 {
 	HsCrmSeen  *seen = (HsCrmSeen *) ss->kind_state;
 	bool		keep_all = ss->method == HS_SCAN_BATCH ||
@@ -220,8 +288,8 @@ hs_crm_drop_repeats(HsScanState *ss, HsRequest *req)
 			ereport(ERROR,
 					(errcode(ERRCODE_FDW_ERROR),
 					 errmsg("HubSpot's results moved while the scan paged through them"),
-					 errdetail("The answer to %s %s sent record %s after record " INT64_FORMAT ", out of id order.",
-							   hs_method_name(req->method), req->what, idtext, seen->max_id),
+					 errdetail("The answer to %s sent record %s after record " INT64_FORMAT ", out of id order.",
+							   what, idtext, seen->max_id),
 					 errhint("Records changed in HubSpot during the query; retry it.")));
 		seen->max_id = Max(seen->max_id, id);
 		i++;
@@ -230,13 +298,13 @@ hs_crm_drop_repeats(HsScanState *ss, HsRequest *req)
 
 /*
  * hs_crm_count_page
- *		Drop the records sent twice, count a page's rows, and remember its
- *		last id.
+ *		Drop the records sent twice (what: the request, for errors), count
+ *		a page's rows, and remember its last id.
  */
 static void
-hs_crm_count_page(HsScanState *ss, HsRequest *req)
+hs_crm_count_page(HsScanState *ss, const char *what)
 {
-	hs_crm_drop_repeats(ss, req);
+	hs_crm_drop_repeats(ss, what);
 	ss->counters.pages++;
 	ss->counters.rows += ss->page.nresults;
 	if (ss->page.nresults > 0)
@@ -366,16 +434,12 @@ hs_crm_next_page(HsScanState *ss)
 			return false;
 
 		case HS_SCAN_LIST:
-			req.method = HS_GET;
-			req.path = hs_build_list_path(type, ss->properties,
-										  hs_crm_page_size(ss, HS_LIST_PAGE_MAX),
-										  ss->after);
-			req.what = psprintf("the list of %s", type);
-			hs_send(ss, &req, &resp, 0);
-			hs_page_parse(&ss->page, resp.body, resp.len, "results", req.what,
-						  ss->page_cxt);
-			hs_crm_count_page(ss, &req);
-			hs_crm_take_cursor(ss, &req);
+			hs_crm_list_page(ss, type, ss->properties,
+							 hs_crm_page_size(ss, HS_LIST_PAGE_MAX),
+							 &ss->after, ss->scan_cxt, &ss->page);
+			hs_crm_count_page(ss, psprintf("the list of %s", type));
+			if (ss->after == NULL)
+				ss->done = true;
 			return true;
 
 		case HS_SCAN_GET:
@@ -398,7 +462,7 @@ hs_crm_next_page(HsScanState *ss)
 			}
 			hs_page_parse(&ss->page, resp.body, resp.len, NULL, req.what,
 						  ss->page_cxt);
-			hs_crm_count_page(ss, &req);
+			hs_crm_count_page(ss, req.what);
 			return true;
 
 		case HS_SCAN_BATCH:
@@ -420,7 +484,7 @@ hs_crm_next_page(HsScanState *ss)
 				hs_send(ss, &req, &resp, HS_ACCEPT_207);
 				hs_page_parse(&ss->page, resp.body, resp.len, "results", req.what,
 							  ss->page_cxt);
-				hs_crm_count_page(ss, &req);
+				hs_crm_count_page(ss, req.what);
 				return true;
 			}
 
@@ -466,7 +530,7 @@ hs_crm_next_page(HsScanState *ss)
 				hs_page_parse(&ss->page, resp.body, resp.len, "results", req.what,
 							  ss->page_cxt);
 				raw = ss->page.nresults;
-				hs_crm_count_page(ss, &req);
+				hs_crm_count_page(ss, req.what);
 				ss->consumed += raw;	/* HubSpot's offset counts repeats */
 				hs_crm_take_cursor(ss, &req);
 				if (ss->done && ss->phase == 0 && hs_crm_has_phases(ss))
@@ -522,7 +586,8 @@ hs_crm_explain(HsScanState *ss, List *fdw_private, ExplainState *es)
 					if (IsA(v, String))
 						appendStringInfo(&ids, "%s%s", ids.len ? ", " : "", strVal(v));
 					else
-						appendStringInfo(&ids, "%s$%d", ids.len ? ", " : "", intVal(v) + 1);
+						appendStringInfo(&ids, "%s%s", ids.len ? ", " : "",
+										 (char *) linitial(ss->param_labels[intVal(v)]));
 				}
 				if (ss->method == HS_SCAN_GET)
 				{
@@ -552,7 +617,7 @@ hs_crm_explain(HsScanState *ss, List *fdw_private, ExplainState *es)
 								hs_build_search_body(ss->groups, sorts,
 													 ss->properties,
 													 limit >= 0 ? Min(limit, HS_SEARCH_PAGE_MAX) : HS_SEARCH_PAGE_MAX,
-													 NULL, NULL, false, extra),
+													 NULL, ss->param_labels, false, extra),
 								es);
 			if (hs_crm_has_phases(ss))
 				ExplainPropertyText("HubSpot Sort Phases",

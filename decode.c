@@ -497,3 +497,153 @@ hs_record_id(json_object *rec)
 {
 	return hs_get_str(rec, "id");
 }
+
+/*
+ * hs_permitted_users_of
+ *		The user ids of one action object ({"action", "permittedUsers"})
+ *		into an entry; ids are numbers, or strings of digits.
+ */
+static void
+hs_permitted_users_of(json_object *actobj, const char *key, const char *resource,
+					  const char *what, HsPermittedEntry *e)
+{
+	json_object *users = NULL;
+	json_object *act = NULL;
+	size_t		i;
+	size_t		n;
+
+	e->resource = pstrdup(resource);
+	if (json_object_object_get_ex(actobj, "action", &act) &&
+		json_object_is_type(act, json_type_string))
+		e->action = pstrdup(json_object_get_string(act));
+	else
+		e->action = pstrdup(key);
+	e->nusers = 0;
+	e->users = NULL;
+	if (!json_object_object_get_ex(actobj, "permittedUsers", &users) ||
+		json_object_is_type(users, json_type_null))
+		return;
+	if (!json_object_is_type(users, json_type_array))
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_INVALID_DATA_TYPE),
+				 errmsg("HubSpot's answer to %s has a \"permittedUsers\" that is not an array", what),
+				 errdetail("It is the users of %s for %s.", e->action, resource)));
+	n = json_object_array_length(users);
+	e->users = palloc(sizeof(int64) * Max(n, 1));
+	for (i = 0; i < n; i++)
+	{
+		json_object *u = json_object_array_get_idx(users, i);
+		const char *s;
+		char	   *end;
+		long long	v;
+
+		if (json_object_is_type(u, json_type_int))
+		{
+			e->users[e->nusers++] = json_object_get_int64(u);
+			continue;
+		}
+		s = json_object_is_type(u, json_type_string) ? json_object_get_string(u) : NULL;
+		errno = 0;
+		v = s ? strtoll(s, &end, 10) : 0;
+		if (s == NULL || errno != 0 || end == s || *end != '\0')
+			ereport(ERROR,
+					(errcode(ERRCODE_FDW_INVALID_DATA_TYPE),
+					 errmsg("HubSpot's answer to %s has a user id that is not a number", what),
+					 errdetail("It is \"%s\", among the users of %s for %s.",
+							   hs_value_text(u) ? hs_value_text(u) : "null",
+							   e->action, resource)));
+		e->users[e->nusers++] = (int64) v;
+	}
+}
+
+/*
+ * hs_permitted_actions_of
+ *		Every action of one resource's action map ({"crm-object:VIEW":
+ *		{...}, ...}) appended to the entries; members that are not objects
+ *		are fields no spec names, and are ignored.
+ */
+static void
+hs_permitted_actions_of(json_object *actions, const char *resource,
+						const char *what, HsPermittedEntry **entries,
+						int *n, int *cap)
+{
+	json_object_iter it;
+
+	if (actions == NULL || !json_object_is_type(actions, json_type_object))
+		return;
+	json_object_object_foreachC(actions, it)
+	{
+		if (!json_object_is_type(it.val, json_type_object))
+			continue;
+		if (*n >= *cap)
+		{
+			*cap = *cap * 2;
+			*entries = repalloc(*entries, sizeof(HsPermittedEntry) * *cap);
+		}
+		hs_permitted_users_of(it.val, it.key, resource, what, &(*entries)[(*n)++]);
+	}
+}
+
+/*
+ * hs_parse_permitted_users
+ *		Decode an answer of the permitted-users endpoints into entries of
+ *		one resource and one action each, in HubSpot's order.  Unpaged:
+ *		{"resources": {hcrn: {action: {"action", "permittedUsers"}}}};
+ *		paged: {"results": [{"resource", "actionPermittedUsers": {...}}],
+ *		"paging"}, whose next cursor goes to *next_after (NULL on the last
+ *		page).  Everything is allocated in cxt.  Returns the entry count.
+ */
+int
+hs_parse_permitted_users(const char *body, size_t len, bool paged,
+						 const char *what, MemoryContext cxt,
+						 HsPermittedEntry **entries, char **next_after)
+{
+	MemoryContext old = MemoryContextSwitchTo(cxt);
+	int			n = 0;
+	int			cap = 16;
+
+	*entries = palloc(sizeof(HsPermittedEntry) * cap);
+	if (next_after)
+		*next_after = NULL;
+
+	if (!paged)
+	{
+		json_object *root = hs_json_parse(body, len, what, cxt);
+		json_object *resources = NULL;
+		json_object_iter it;
+
+		if (!json_object_is_type(root, json_type_object) ||
+			!json_object_object_get_ex(root, "resources", &resources) ||
+			!json_object_is_type(resources, json_type_object))
+			ereport(ERROR,
+					(errcode(ERRCODE_FDW_INVALID_DATA_TYPE),
+					 errmsg("HubSpot's answer to %s has no \"resources\" object", what),
+					 errdetail("It begins: %s", hs_body_excerpt(body, len))));
+		json_object_object_foreachC(resources, it)
+			hs_permitted_actions_of(it.val, it.key, what, entries, &n, &cap);
+	}
+	else
+	{
+		HsPage		page;
+		int			i;
+
+		hs_page_parse(&page, body, len, "results", what, cxt);
+		for (i = 0; i < page.nresults; i++)
+		{
+			json_object *rec = hs_page_record(&page, i);
+			char	   *resource = hs_get_str(rec, "resource");
+			json_object *actions = NULL;
+
+			if (resource == NULL)
+				ereport(ERROR,
+						(errcode(ERRCODE_FDW_INVALID_DATA_TYPE),
+						 errmsg("HubSpot's answer to %s has a result without \"resource\"", what)));
+			(void) json_object_object_get_ex(rec, "actionPermittedUsers", &actions);
+			hs_permitted_actions_of(actions, resource, what, entries, &n, &cap);
+		}
+		if (next_after)
+			*next_after = page.next_after;
+	}
+	MemoryContextSwitchTo(old);
+	return n;
+}

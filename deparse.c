@@ -25,6 +25,7 @@
 
 #include "hubspot_fdw.h"
 
+#include "mb/pg_wchar.h"
 #include "nodes/pg_list.h"
 #include "nodes/value.h"
 
@@ -150,37 +151,137 @@ hs_build_batch_read_body(List *ids, List *properties)
 }
 
 /*
+ * hs_lower_char
+ *		Lower case of one code point as HubSpot (Java) folds it; false for
+ *		a letter outside the scripts known here, whose folding is unsure.
+ */
+static bool
+hs_lower_char(pg_wchar c, pg_wchar *out)
+{
+	*out = c;
+	if (c < 0x80)
+		*out = (c >= 'A' && c <= 'Z') ? c + 0x20 : c;
+	else if (c < 0xC0)
+		;						/* Latin-1 signs: no case */
+	else if (c <= 0xDE)
+		*out = (c == 0xD7) ? c : c + 0x20;	/* À-Þ, not × */
+	else if (c <= 0xFF)
+		;						/* ß-ÿ: lower already */
+	else if (c <= 0x17F)
+	{
+		/* Latin Extended-A: pairs, odd-based in two runs */
+		if (c == 0x130 || c == 0x149 || c == 0x178)
+			return false;		/* İ, ŉ, Ÿ: special */
+		if ((c >= 0x139 && c <= 0x148) || (c >= 0x179 && c <= 0x17E))
+			*out = (c % 2 == 1) ? c + 1 : c;
+		else if (c != 0x138 && c != 0x17F)
+			*out = (c % 2 == 0) ? c + 1 : c;
+	}
+	else if (c >= 0x391 && c <= 0x3A9)
+		*out = (c == 0x3A2) ? c : c + 0x20;	/* Greek capitals */
+	else if (c >= 0x3AA && c <= 0x3FF)
+		return c >= 0x3AC && c <= 0x3CE;	/* Greek small: fine */
+	else if (c >= 0x400 && c <= 0x40F)
+		*out = c + 0x50;		/* Cyrillic Ѐ-Џ */
+	else if (c >= 0x410 && c <= 0x42F)
+		*out = c + 0x20;		/* Cyrillic А-Я */
+	else if (c >= 0x430 && c <= 0x45F)
+		;						/* Cyrillic small */
+	else if (c >= 0x2000 && c <= 0x2BFF)
+		;						/* punctuation, symbols, arrows: no case */
+	else if (c >= 0x2E80 && c <= 0x9FFF)
+		;						/* CJK: no case */
+	else if (c >= 0xAC00 && c <= 0xD7AF)
+		;						/* Hangul */
+	else if (c >= 0x1F000 && c <= 0x1FAFF)
+		;						/* emoji */
+	else if (c >= 0x600 && c <= 0x6FF)
+		;						/* Arabic */
+	else if (c >= 0x590 && c <= 0x5FF)
+		;						/* Hebrew */
+	else if (c >= 0xE00 && c <= 0xE7F)
+		;						/* Thai */
+	else
+		return false;
+	return true;
+}
+
+/*
  * hs_lower
- *		ASCII-and-beyond lower case of a value, as HubSpot's IN wants it.
+ *		A value in lower case, as HubSpot's IN wants string values; NULL
+ *		when it has a letter whose folding is not known here.
  */
 static char *
 hs_lower(const char *s)
 {
-	char	   *r = pstrdup(s);
-	char	   *p;
+	int			len = strlen(s);
+	pg_wchar   *w = palloc(sizeof(pg_wchar) * (len + 1));
+	int			n = pg_encoding_mb2wchar_with_len(PG_UTF8, s, w, len);
+	unsigned char *r = palloc(len * 4 + 1);
+	unsigned char *p = r;
+	int			i;
 
-	for (p = r; *p; p++)
-		*p = pg_tolower((unsigned char) *p);
-	return r;
+	for (i = 0; i < n; i++)
+	{
+		pg_wchar	c;
+
+		if (!hs_lower_char(w[i], &c))
+			return NULL;
+		p = unicode_to_utf8(c, p);
+		p += pg_utf_mblen(p);
+	}
+	*p = '\0';
+	return (char *) r;
+}
+
+/*
+ * hs_add_value
+ *		Append a filter value; for IN on strings both as written (for
+ *		case-sensitive enumerations) and in lower case (for strings).
+ *		False when the lower case is unsure: the filter must go.
+ */
+static bool
+hs_add_value(List **out, char *t, bool lower)
+{
+	char	   *l;
+
+	if (!lower)
+	{
+		*out = lappend(*out, t);
+		return true;
+	}
+	l = hs_lower(t);
+	if (l == NULL)
+		return false;
+	*out = lappend(*out, l);
+	if (strcmp(l, t) != 0)
+		*out = lappend(*out, t);
+	return true;
 }
 
 /*
  * hs_filter_values
  *		The texts a filter's values stand for: constants as they are,
- *		parameters from their evaluated lists, or "$n" when planning.
+ *		parameters from their evaluated lists, or their labels when
+ *		planning (params NULL: "$n").  NIL with *drop set when a value
+ *		cannot be sent faithfully: the filter is left out, a superset.
  */
 static List *
-hs_filter_values(List *values, List **params, bool lower)
+hs_filter_values(List *values, List **params, bool lower, bool *drop)
 {
 	List	   *out = NIL;
 	ListCell   *lc;
 
+	*drop = false;
 	foreach(lc, values)
 	{
 		Node	   *v = (Node *) lfirst(lc);
 
 		if (IsA(v, String))
-			out = lappend(out, lower ? hs_lower(strVal(v)) : strVal(v));
+		{
+			if (!hs_add_value(&out, strVal(v), lower))
+				*drop = true;
+		}
 		else
 		{
 			int			idx = intVal(v);
@@ -195,8 +296,8 @@ hs_filter_values(List *values, List **params, bool lower)
 				{
 					char	   *t = (char *) lfirst(lc2);
 
-					if (t)
-						out = lappend(out, lower ? hs_lower(t) : t);
+					if (t && !hs_add_value(&out, t, lower))
+						*drop = true;
 				}
 			}
 		}
@@ -257,9 +358,10 @@ hs_add_extra_filters(json_object *filters, List *extra)
 	foreach(lc, extra)
 	{
 		List	   *f = (List *) lfirst(lc);
+		bool		drop;
 
 		hs_add_filter(filters, strVal(linitial(f)), strVal(lsecond(f)),
-					  hs_filter_values((List *) lthird(f), NULL, false));
+					  hs_filter_values((List *) lthird(f), NULL, false, &drop));
 	}
 }
 
@@ -303,12 +405,18 @@ hs_build_search_body(List *groups, List *sorts, List *properties, int limit,
 			List	   *f = (List *) lfirst(lc2);
 			int			flags = intVal(lfourth(f));
 
+			List	   *texts;
+			bool		drop;
+
 			/* dropped filters are rechecked by Postgres: a superset */
 			if (drop_params && hs_filter_has_param(f))
 				continue;
+			texts = hs_filter_values((List *) lthird(f), params,
+									 (flags & HS_FILTER_LOWER) != 0, &drop);
+			if (drop)
+				continue;
 			hs_add_filter(filters, strVal(linitial(f)), strVal(lsecond(f)),
-						  hs_filter_values((List *) lthird(f), params,
-										   (flags & HS_FILTER_LOWER) != 0));
+						  texts);
 			n++;
 		}
 		if (n == 0)

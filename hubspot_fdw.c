@@ -32,6 +32,7 @@
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/rel.h"
+#include "utils/ruleutils.h"
 
 PG_MODULE_MAGIC;
 
@@ -42,14 +43,8 @@ PG_FUNCTION_INFO_V1(hubspot_fdw_version);
 #define HS_REQUEST_COST 1000.0
 #define HS_ROW_COST 0.05
 
-/* Per-relation planning state */
-typedef struct HsRelInfo
-{
-	HsOptions  *opts;
-	const HsKindRoutine *routine;
-	Bitmapset  *attrs_used;
-	HsPushdown	pd;				/* for the unparameterized scan */
-} HsRelInfo;
+/* hubspot_fdw.max_requests: requests a scan may send, 0 for no limit */
+int			hs_guc_max_requests = 0;
 
 static void hubspotGetForeignRelSize(PlannerInfo *root, RelOptInfo *baserel,
 									 Oid foreigntableid);
@@ -77,6 +72,15 @@ _PG_init(void)
 				(errcode(ERRCODE_FDW_ERROR),
 				 errmsg("could not initialize libcurl")));
 	hs_limit_init();
+
+	DefineCustomIntVariable("hubspot_fdw.max_requests",
+							"Most HTTP requests one scan of a HubSpot table may send.",
+							"0 means no limit.  The server and table option \"max_requests\" override it.",
+							&hs_guc_max_requests,
+							0, 0, INT_MAX,
+							PGC_USERSET, 0,
+							NULL, NULL, NULL);
+	MarkGUCPrefixReserved("hubspot_fdw");
 }
 
 /*
@@ -96,6 +100,9 @@ hubspot_fdw_handler(PG_FUNCTION_ARGS)
 	routine->ReScanForeignScan = hubspotReScanForeignScan;
 	routine->EndForeignScan = hubspotEndForeignScan;
 	routine->ExplainForeignScan = hubspotExplainForeignScan;
+
+	/* joins of a CRM table with permitted_users (permitted.c) */
+	routine->GetForeignJoinPaths = hs_permitted_join_paths;
 
 	PG_RETURN_POINTER(routine);
 }
@@ -121,6 +128,8 @@ hs_kind_routine(HsTableKind kind)
 	{
 		case HS_TABLE_CRM:
 			return &hs_crm_routine;
+		case HS_TABLE_PERMITTED_USERS:
+			return &hs_permitted_routine;
 		default:
 			ereport(ERROR,
 					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
@@ -130,10 +139,10 @@ hs_kind_routine(HsTableKind kind)
 }
 
 /*
- * hs_scan_userid
+ * hs_rte_userid
  *		The user whose mapping a scan of this relation uses.
  */
-static Oid
+Oid
 hs_rte_userid(RangeTblEntry *rte)
 {
 	return OidIsValid(rte->checkAsUser) ? rte->checkAsUser : GetUserId();
@@ -179,7 +188,7 @@ hubspotGetForeignRelSize(PlannerInfo *root, RelOptInfo *baserel,
  * hs_path_cost
  *		Cost of a plan: its requests first, then its rows.
  */
-static void
+void
 hs_path_cost(HsPushdown *pd, Cost *startup, Cost *total)
 {
 	*startup = HS_REQUEST_COST;
@@ -226,6 +235,7 @@ hs_add_param_path(PlannerInfo *root, RelOptInfo *baserel, HsRelInfo *fpinfo,
 	if (bms_is_empty(required))
 		return;
 	clauses = lappend(list_copy(baserel->baserestrictinfo), ri);
+	memset(&pd, 0, sizeof(pd));
 	fpinfo->routine->plan(root, baserel, fpinfo->opts, clauses,
 						  fpinfo->attrs_used, &pd);
 	if (!list_member_ptr(pd.remote_conds, ri) || pd.method == HS_SCAN_LIST)
@@ -240,7 +250,8 @@ hs_add_param_path(PlannerInfo *root, RelOptInfo *baserel, HsRelInfo *fpinfo,
 /*
  * hubspotGetForeignPaths
  *		The scan path, and parameterized paths where a join's outer values
- *		turn the scan into look-ups.
+ *		turn the scan into look-ups: from join clauses, and from the
+ *		equivalence classes that hold "col = outer.col" equalities.
  */
 static void
 hubspotGetForeignPaths(PlannerInfo *root, RelOptInfo *baserel,
@@ -249,12 +260,20 @@ hubspotGetForeignPaths(PlannerInfo *root, RelOptInfo *baserel,
 	HsRelInfo  *fpinfo = (HsRelInfo *) baserel->fdw_private;
 	Cost		startup;
 	Cost		total;
+	List	   *pathkeys = NIL;
 	ListCell   *lc;
+
+	/*
+	 * A sort HubSpot does (one key, NULLs placed as Postgres places them)
+	 * gives the path the query's order, so no Sort goes above it.
+	 */
+	if (fpinfo->pd.sorts != NIL && list_length(root->sort_pathkeys) == 1)
+		pathkeys = root->sort_pathkeys;
 
 	hs_path_cost(&fpinfo->pd, &startup, &total);
 	add_path(baserel, (Path *)
 			 create_foreignscan_path(root, baserel, NULL, baserel->rows,
-									 startup, total, NIL, NULL, NULL, NIL));
+									 startup, total, pathkeys, NULL, NULL, NIL));
 
 	/*
 	 * A join clause "col = outer.value" on a column HubSpot can look up
@@ -289,7 +308,7 @@ hubspotGetForeignPaths(PlannerInfo *root, RelOptInfo *baserel,
  * hs_retrieved_attrs
  *		The columns a scan must fill.
  */
-static List *
+List *
 hs_retrieved_attrs(Relation rel, Bitmapset *attrs_used)
 {
 	TupleDesc	tupdesc = RelationGetDescr(rel);
@@ -310,6 +329,25 @@ hs_retrieved_attrs(Relation rel, Bitmapset *attrs_used)
 }
 
 /*
+ * hs_scan_private
+ *		The fdw_private list of a scan of one relation (see
+ *		enum FdwScanPrivateIndex).
+ */
+List *
+hs_scan_private(HsPushdown *pd, List *retrieved, List *properties)
+{
+	List	   *fdw_private;
+
+	fdw_private = list_make5(makeInteger(pd->method), retrieved, properties,
+							 pd->ids, pd->groups);
+	fdw_private = lappend(fdw_private, pd->sorts);
+	fdw_private = lappend(fdw_private, makeInteger((int) Min(pd->limit, PG_INT32_MAX)));
+	fdw_private = lappend(fdw_private, pd->extra);
+	Assert(list_length(fdw_private) == FdwScanPrivateNum);
+	return fdw_private;
+}
+
+/*
  * hubspotGetForeignPlan
  *		The ForeignScan: the decided request in fdw_private, the values to
  *		compute at execution in fdw_exprs, the rest of the quals local.
@@ -321,14 +359,19 @@ hubspotGetForeignPlan(PlannerInfo *root, RelOptInfo *baserel,
 {
 	HsRelInfo  *fpinfo = (HsRelInfo *) baserel->fdw_private;
 	HsPushdown	pd;
-	List	   *fdw_private;
 	List	   *local_exprs;
 	Relation	rel;
 	List	   *retrieved;
 	List	   *properties;
-	Bitmapset  *attrs_used = bms_copy(fpinfo->attrs_used);
+	Bitmapset  *attrs_used;
 	ListCell   *lc;
 
+	/* a join pushed down (permitted.c) */
+	if (IS_JOIN_REL(baserel))
+		return hs_permitted_join_plan(root, baserel, best_path, tlist,
+									  scan_clauses, outer_plan);
+
+	attrs_used = bms_copy(fpinfo->attrs_used);
 	if (best_path->path.param_info)
 	{
 		foreach(lc, scan_clauses)
@@ -351,33 +394,27 @@ hubspotGetForeignPlan(PlannerInfo *root, RelOptInfo *baserel,
 	table_close(rel, NoLock);
 	properties = fpinfo->routine->properties(foreigntableid, attrs_used, fpinfo->opts);
 
-	fdw_private = list_make5(makeInteger(pd.method), retrieved, properties,
-							 pd.ids, pd.groups);
-	fdw_private = lappend(fdw_private, pd.sorts);
-	fdw_private = lappend(fdw_private, makeInteger((int) Min(pd.limit, PG_INT32_MAX)));
-	fdw_private = lappend(fdw_private, pd.extra);
-	Assert(list_length(fdw_private) == FdwScanPrivateNum);
-
 	return make_foreignscan(tlist, local_exprs, baserel->relid, pd.param_exprs,
-							fdw_private, NIL, NIL, outer_plan);
+							hs_scan_private(&pd, retrieved, properties),
+							NIL, NIL, outer_plan);
 }
 
 /*
- * hubspotBeginForeignScan
- *		Set up a scan; nothing is sent before the first row is asked for.
+ * hs_scan_create
+ *		The state of a scan of one relation, from its plan's fdw_private
+ *		and fdw_exprs (evaluated in ps's expression context); nothing is
+ *		sent before the first row is asked for, and with EXPLAIN alone no
+ *		connection is opened.
  */
-static void
-hubspotBeginForeignScan(ForeignScanState *node, int eflags)
+HsScanState *
+hs_scan_create(Relation rel, Oid userid, List *priv, List *fdw_exprs,
+			   PlanState *ps, int eflags)
 {
-	ForeignScan *fsplan = (ForeignScan *) node->ss.ps.plan;
-	EState	   *estate = node->ss.ps.state;
-	RangeTblEntry *rte = exec_rt_fetch(fsplan->scan.scanrelid, estate);
+	EState	   *estate = ps->state;
 	HsScanState *ss = palloc0(sizeof(HsScanState));
-	List	   *priv = fsplan->fdw_private;
 
-	node->fdw_state = ss;
-	ss->rel = node->ss.ss_currentRelation;
-	ss->opts = hs_get_options(RelationGetRelid(ss->rel), hs_rte_userid(rte));
+	ss->rel = rel;
+	ss->opts = hs_get_options(RelationGetRelid(rel), userid);
 	ss->method = (HsScanMethod) intVal(list_nth(priv, FdwScanPrivateMethod));
 	ss->retrieved_attrs = (List *) list_nth(priv, FdwScanPrivateRetrievedAttrs);
 	ss->properties = (List *) list_nth(priv, FdwScanPrivateProperties);
@@ -386,10 +423,10 @@ hubspotBeginForeignScan(ForeignScanState *node, int eflags)
 	ss->sorts = (List *) list_nth(priv, FdwScanPrivateSorts);
 	ss->limit = intVal(list_nth(priv, FdwScanPrivateLimit));
 	ss->extra = (List *) list_nth(priv, FdwScanPrivateExtra);
-	ss->columns = hs_columns_for_relation(ss->rel, ss->opts->kind);
-	ss->econtext = node->ss.ps.ps_ExprContext;
-	ss->param_states = ExecInitExprList(fsplan->fdw_exprs, (PlanState *) node);
-	ss->params = palloc0(sizeof(List *) * Max(list_length(fsplan->fdw_exprs), 1));
+	ss->columns = hs_columns_for_relation(rel, ss->opts->kind);
+	ss->econtext = ps->ps_ExprContext;
+	ss->param_states = ExecInitExprList(fdw_exprs, ps);
+	ss->params = palloc0(sizeof(List *) * Max(list_length(fdw_exprs), 1));
 	ss->scan_cxt = AllocSetContextCreate(estate->es_query_cxt,
 										 "hubspot_fdw scan",
 										 ALLOCSET_DEFAULT_SIZES);
@@ -401,15 +438,39 @@ hubspotBeginForeignScan(ForeignScanState *node, int eflags)
 										 ALLOCSET_DEFAULT_SIZES);
 
 	if (eflags & EXEC_FLAG_EXPLAIN_ONLY)
-		return;
+		return ss;
 
 	{
-		ForeignTable *table = GetForeignTable(RelationGetRelid(ss->rel));
+		ForeignTable *table = GetForeignTable(RelationGetRelid(rel));
 		ForeignServer *server = GetForeignServer(table->serverid);
-		UserMapping *user = GetUserMapping(hs_rte_userid(rte), table->serverid);
+		UserMapping *user = GetUserMapping(userid, table->serverid);
 
 		ss->conn = hs_get_connection(server, user, ss->opts);
 	}
+	return ss;
+}
+
+/*
+ * hubspotBeginForeignScan
+ *		Set up a scan; nothing is sent before the first row is asked for.
+ */
+static void
+hubspotBeginForeignScan(ForeignScanState *node, int eflags)
+{
+	ForeignScan *fsplan = (ForeignScan *) node->ss.ps.plan;
+	EState	   *estate = node->ss.ps.state;
+	RangeTblEntry *rte;
+
+	/* a join pushed down (permitted.c) */
+	if (fsplan->scan.scanrelid == 0)
+	{
+		hs_permitted_join_begin(node, eflags);
+		return;
+	}
+	rte = exec_rt_fetch(fsplan->scan.scanrelid, estate);
+	node->fdw_state = hs_scan_create(node->ss.ss_currentRelation,
+									 hs_rte_userid(rte), fsplan->fdw_private,
+									 fsplan->fdw_exprs, &node->ss.ps, eflags);
 }
 
 /*
@@ -438,18 +499,11 @@ hs_eval_params(HsScanState *ss)
 
 			if (OidIsValid(elem))
 			{
-				ArrayType  *arr = DatumGetArrayTypeP(v);
-				int16		elmlen;
-				bool		elmbyval;
-				char		elmalign;
 				Datum	   *elems;
 				bool	   *nulls;
-				int			n;
+				int			n = hs_array_elements(v, elem, &elems, &nulls);
 				int			j;
 
-				get_typlenbyvalalign(elem, &elmlen, &elmbyval, &elmalign);
-				deconstruct_array(arr, elem, elmlen, elmbyval, elmalign,
-								  &elems, &nulls, &n);
 				for (j = 0; j < n; j++)
 				{
 					if (!nulls[j])
@@ -478,7 +532,7 @@ hs_eval_params(HsScanState *ss)
  * hs_scan_reset
  *		Forget where a scan was, for a first run or a rescan.
  */
-static void
+void
 hs_scan_reset(HsScanState *ss)
 {
 	MemoryContextReset(ss->page_cxt);
@@ -498,18 +552,16 @@ hs_scan_reset(HsScanState *ss)
 }
 
 /*
- * hubspotIterateForeignScan
- *		The next row: from the current page, or from the next page.
+ * hs_scan_next
+ *		Fill the next row of a scan (natts values, all NULL but those the
+ *		kind fills): from the current page, or from the next page; false
+ *		when there are no more.
  */
-static TupleTableSlot *
-hubspotIterateForeignScan(ForeignScanState *node)
+bool
+hs_scan_next(HsScanState *ss, Datum *values, bool *nulls, int natts)
 {
-	HsScanState *ss = (HsScanState *) node->fdw_state;
-	TupleTableSlot *slot = node->ss.ss_ScanTupleSlot;
 	const HsKindRoutine *routine = hs_kind_routine(ss->opts->kind);
-	int			natts = slot->tts_tupleDescriptor->natts;
 
-	ExecClearTuple(slot);
 	if (!ss->started)
 	{
 		hs_eval_params(ss);
@@ -522,17 +574,16 @@ hubspotIterateForeignScan(ForeignScanState *node)
 	{
 		if (ss->have_page)
 		{
-			memset(slot->tts_isnull, true, sizeof(bool) * natts);
-			if (routine->next_row(ss, slot->tts_values, slot->tts_isnull))
+			memset(nulls, true, sizeof(bool) * natts);
+			if (routine->next_row(ss, values, nulls))
 			{
-				ExecStoreVirtualTuple(slot);
 				ss->rows_returned++;
-				return slot;
+				return true;
 			}
 			ss->have_page = false;
 		}
 		if (ss->done)
-			return slot;
+			return false;
 
 		MemoryContextReset(ss->page_cxt);
 		{
@@ -543,12 +594,32 @@ hubspotIterateForeignScan(ForeignScanState *node)
 			if (!got)
 			{
 				ss->done = true;
-				return slot;
+				return false;
 			}
 		}
 		ss->have_page = true;
 		ss->next_record = 0;
 	}
+}
+
+/*
+ * hubspotIterateForeignScan
+ *		The next row: from the current page, or from the next page.
+ */
+static TupleTableSlot *
+hubspotIterateForeignScan(ForeignScanState *node)
+{
+	HsScanState *ss = (HsScanState *) node->fdw_state;
+	TupleTableSlot *slot = node->ss.ss_ScanTupleSlot;
+
+	if (((ForeignScan *) node->ss.ps.plan)->scan.scanrelid == 0)
+		return hs_permitted_join_next(node);
+
+	ExecClearTuple(slot);
+	if (hs_scan_next(ss, slot->tts_values, slot->tts_isnull,
+					 slot->tts_tupleDescriptor->natts))
+		ExecStoreVirtualTuple(slot);
+	return slot;
 }
 
 /*
@@ -560,23 +631,41 @@ hubspotReScanForeignScan(ForeignScanState *node)
 {
 	HsScanState *ss = (HsScanState *) node->fdw_state;
 
+	if (((ForeignScan *) node->ss.ps.plan)->scan.scanrelid == 0)
+	{
+		hs_permitted_join_rescan(node);
+		return;
+	}
 	hs_scan_reset(ss);
 }
 
 /*
- * hubspotEndForeignScan
- *		Add the scan's counters to the backend's, free its memory.
+ * hs_scan_end
+ *		Add a scan's counters to the backend's, free its memory.
  */
-static void
-hubspotEndForeignScan(ForeignScanState *node)
+void
+hs_scan_end(HsScanState *ss)
 {
-	HsScanState *ss = (HsScanState *) node->fdw_state;
-
 	if (ss == NULL)
 		return;
 	if (ss->conn)
 		hs_counters_add(hs_server_counters(ss->conn->serverid), &ss->counters);
 	MemoryContextDelete(ss->scan_cxt);
+}
+
+/*
+ * hubspotEndForeignScan
+ *		End a scan.
+ */
+static void
+hubspotEndForeignScan(ForeignScanState *node)
+{
+	if (((ForeignScan *) node->ss.ps.plan)->scan.scanrelid == 0)
+	{
+		hs_permitted_join_end(node);
+		return;
+	}
+	hs_scan_end((HsScanState *) node->fdw_state);
 }
 
 /*
@@ -588,44 +677,70 @@ hubspotExplainForeignScan(ForeignScanState *node, ExplainState *es)
 {
 	HsScanState *ss = (HsScanState *) node->fdw_state;
 	ForeignScan *fsplan = (ForeignScan *) node->ss.ps.plan;
-	const HsKindRoutine *routine = hs_kind_routine(ss->opts->kind);
+	const HsKindRoutine *routine;
 
+	if (fsplan->scan.scanrelid == 0)
+	{
+		hs_permitted_join_explain(node, es);
+		return;
+	}
+	routine = hs_kind_routine(ss->opts->kind);
 	if (es->verbose)
+	{
+		List	   *dcxt = set_deparse_context_plan(es->deparse_cxt,
+													node->ss.ps.plan, NIL);
+		int			n = list_length(fsplan->fdw_exprs);
+		int			i = 0;
+		ListCell   *lc;
+
+		/* parameters are shown as Postgres writes them */
+		ss->param_labels = n > 0 ? palloc0(sizeof(List *) * n) : NULL;
+		foreach(lc, fsplan->fdw_exprs)
+			ss->param_labels[i++] =
+				list_make1(deparse_expression((Node *) lfirst(lc), dcxt,
+											  false, false));
 		routine->explain(ss, fsplan->fdw_private, es);
+	}
 
 	if (es->analyze)
+		hs_explain_counters(&ss->counters, es);
+}
+
+/*
+ * hs_explain_counters
+ *		EXPLAIN ANALYZE: what a scan spent.
+ */
+void
+hs_explain_counters(HsCounters *c, ExplainState *es)
+{
+	if (es->format == EXPLAIN_FORMAT_TEXT)
 	{
-		HsCounters *c = &ss->counters;
+		StringInfoData buf;
 
-		if (es->format == EXPLAIN_FORMAT_TEXT)
-		{
-			StringInfoData buf;
-
-			initStringInfo(&buf);
-			appendStringInfo(&buf, "requests=" INT64_FORMAT " pages=" INT64_FORMAT
-							 " rows=" INT64_FORMAT " retries=" INT64_FORMAT,
-							 c->requests, c->pages, c->rows, c->retries);
-			if (c->throttled > 0)
-				appendStringInfo(&buf, " throttled=" INT64_FORMAT, c->throttled);
-			if (c->repeats > 0)
-				appendStringInfo(&buf, " repeats=" INT64_FORMAT, c->repeats);
-			if (es->verbose)
-				appendStringInfo(&buf, " bytes=" INT64_FORMAT, c->bytes);
-			if (es->timing && c->waited_ms > 0)
-				appendStringInfo(&buf, " waited=%.0fms", c->waited_ms);
-			ExplainPropertyText("HubSpot Calls", buf.data, es);
-		}
-		else
-		{
-			ExplainPropertyInteger("HubSpot Requests", NULL, c->requests, es);
-			ExplainPropertyInteger("HubSpot Pages", NULL, c->pages, es);
-			ExplainPropertyInteger("HubSpot Rows", NULL, c->rows, es);
-			ExplainPropertyInteger("HubSpot Retries", NULL, c->retries, es);
-			ExplainPropertyInteger("HubSpot Throttled", NULL, c->throttled, es);
-			ExplainPropertyInteger("HubSpot Repeats", NULL, c->repeats, es);
-			ExplainPropertyInteger("HubSpot Bytes", NULL, c->bytes, es);
-			ExplainPropertyFloat("HubSpot Waited", "ms", c->waited_ms, 0, es);
-		}
+		initStringInfo(&buf);
+		appendStringInfo(&buf, "requests=" INT64_FORMAT " pages=" INT64_FORMAT
+						 " rows=" INT64_FORMAT " retries=" INT64_FORMAT,
+						 c->requests, c->pages, c->rows, c->retries);
+		if (c->throttled > 0)
+			appendStringInfo(&buf, " throttled=" INT64_FORMAT, c->throttled);
+		if (c->repeats > 0)
+			appendStringInfo(&buf, " repeats=" INT64_FORMAT, c->repeats);
+		if (es->verbose)
+			appendStringInfo(&buf, " bytes=" INT64_FORMAT, c->bytes);
+		if (es->timing && c->waited_ms > 0)
+			appendStringInfo(&buf, " waited=%.0fms", c->waited_ms);
+		ExplainPropertyText("HubSpot Calls", buf.data, es);
+	}
+	else
+	{
+		ExplainPropertyInteger("HubSpot Requests", NULL, c->requests, es);
+		ExplainPropertyInteger("HubSpot Pages", NULL, c->pages, es);
+		ExplainPropertyInteger("HubSpot Rows", NULL, c->rows, es);
+		ExplainPropertyInteger("HubSpot Retries", NULL, c->retries, es);
+		ExplainPropertyInteger("HubSpot Throttled", NULL, c->throttled, es);
+		ExplainPropertyInteger("HubSpot Repeats", NULL, c->repeats, es);
+		ExplainPropertyInteger("HubSpot Bytes", NULL, c->bytes, es);
+		ExplainPropertyFloat("HubSpot Waited", "ms", c->waited_ms, 0, es);
 	}
 }
 
@@ -644,6 +759,27 @@ hs_check_request_budget(HsScanState *ss)
 				 errmsg("scan of foreign table \"%s\" would send more than " INT64_FORMAT " requests to HubSpot",
 						RelationGetRelationName(ss->rel), max),
 				 errdetail("The option \"max_requests\" limits the requests of one scan."),
+				 errhint("Narrow the query (for example by object_id or object_type), or raise \"max_requests\" on the table or server.")));
+}
+
+/*
+ * hs_check_request_estimate
+ *		Refuse a scan up front when what it is about to send (more, on top
+ *		of what it has sent) would pass max_requests: the error comes before
+ *		HubSpot's quota is spent, not after.
+ */
+void
+hs_check_request_estimate(HsScanState *ss, int64 more)
+{
+	int64		max = ss->opts->max_requests;
+
+	if (max > 0 && ss->counters.requests + more > max)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("scan of foreign table \"%s\" would send more than " INT64_FORMAT " requests to HubSpot",
+						RelationGetRelationName(ss->rel), max),
+				 errdetail("It would send at least " INT64_FORMAT " requests; the option \"max_requests\" limits the requests of one scan.",
+						   ss->counters.requests + more),
 				 errhint("Narrow the query (for example by object_id or object_type), or raise \"max_requests\" on the table or server.")));
 }
 

@@ -277,6 +277,20 @@ extern void hs_record_to_row(struct HsColumns *columns, List *retrieved_attrs,
 							 struct json_object *rec, Datum *values, bool *nulls);
 extern char *hs_record_id(struct json_object *rec);
 
+/* One action's users for one record, from a permitted-users answer */
+typedef struct HsPermittedEntry
+{
+	char	   *resource;		/* the HCRN as HubSpot names it */
+	char	   *action;			/* as HubSpot names it: "crm-object:VIEW" */
+	int			nusers;
+	int64	   *users;			/* settings user ids */
+} HsPermittedEntry;
+
+extern int	hs_parse_permitted_users(const char *body, size_t len, bool paged,
+									 const char *what, MemoryContext cxt,
+									 HsPermittedEntry **entries,
+									 char **next_after);
+
 /* ------------------------------------------------------------------
  * convert.c: HubSpot values (always text) into column types
  * ------------------------------------------------------------------
@@ -326,6 +340,7 @@ extern bool hs_type_supported(Oid typid);
 extern Datum hs_convert_value(HsColumn *col, const char *value, bool *isnull);
 extern Datum hs_convert_array(HsColumn *col, List *elems, bool *isnull);
 extern char *hs_datum_to_remote(Datum value, Oid typid);
+extern int	hs_array_elements(Datum array, Oid elemtype, Datum **elems, bool **nulls);
 
 /* Error context: which table, column and record is being converted */
 typedef struct HsConvertContext
@@ -355,6 +370,7 @@ typedef enum HsScanMethod
 
 /* flags of a search filter in the plan (see deparse.c for the shapes) */
 #define HS_FILTER_LOWER 0x01
+#define HS_FILTER_TEXT 0x02
 
 extern char *hs_build_list_path(const char *object_type, List *properties,
 								int limit, const char *after);
@@ -426,6 +442,7 @@ typedef struct HsScanState
 	List	   *extra;
 	List	   *param_states;	/* ExprStates of fdw_exprs */
 	List	  **params;			/* evaluated: one List of texts each */
+	List	  **param_labels;	/* EXPLAIN: each parameter as written */
 	ExprContext *econtext;
 
 	MemoryContext scan_cxt;		/* lives as long as the scan */
@@ -467,8 +484,30 @@ typedef struct HsKindRoutine
 	void		(*explain) (HsScanState *ss, List *fdw_private, ExplainState *es);
 } HsKindRoutine;
 
+/* Per-relation planning state (a base relation's fdw_private) */
+typedef struct HsRelInfo
+{
+	HsOptions  *opts;
+	const HsKindRoutine *routine;
+	Bitmapset  *attrs_used;
+	HsPushdown	pd;				/* for the unparameterized scan */
+} HsRelInfo;
+
+extern int	hs_guc_max_requests;
+
 extern void _PG_init(void);
+extern Oid	hs_rte_userid(RangeTblEntry *rte);
+extern void hs_path_cost(HsPushdown *pd, Cost *startup, Cost *total);
+extern List *hs_retrieved_attrs(Relation rel, Bitmapset *attrs_used);
+extern List *hs_scan_private(HsPushdown *pd, List *retrieved, List *properties);
+extern HsScanState *hs_scan_create(Relation rel, Oid userid, List *priv,
+								   List *fdw_exprs, PlanState *ps, int eflags);
+extern bool hs_scan_next(HsScanState *ss, Datum *values, bool *nulls, int natts);
+extern void hs_scan_reset(HsScanState *ss);
+extern void hs_scan_end(HsScanState *ss);
+extern void hs_explain_counters(HsCounters *c, ExplainState *es);
 extern void hs_check_request_budget(HsScanState *ss);
+extern void hs_check_request_estimate(HsScanState *ss, int64 more);
 extern void hs_send(HsScanState *ss, HsRequest *req, HsResponse *resp, int accept);
 extern bool hs_next_record_row(HsScanState *ss, Datum *values, bool *nulls);
 
@@ -478,6 +517,12 @@ extern bool hs_next_record_row(HsScanState *ss, Datum *values, bool *nulls);
  * ------------------------------------------------------------------
  */
 extern const HsKindRoutine hs_crm_routine;
+extern void hs_check_cursor(const char *next, const char *sent,
+							const HsRequest *req);
+extern void hs_crm_list_page(HsScanState *ss, const char *type, List *properties,
+							 int limit, char **after, MemoryContext after_cxt,
+							 HsPage *page);
+extern int64 hs_crm_count(HsScanState *ss, const char *type);
 extern double hs_crm_remote_count(HsOptions *opts, List *groups);
 
 /* ------------------------------------------------------------------
@@ -486,5 +531,23 @@ extern double hs_crm_remote_count(HsOptions *opts, List *groups);
  */
 extern void hs_crm_plan(PlannerInfo *root, RelOptInfo *baserel, HsOptions *opts,
 						List *clauses, Bitmapset *attrs_used, HsPushdown *pd);
+
+/* ------------------------------------------------------------------
+ * permitted.c: permitted_users (who may act on each CRM record), and the
+ * join of a CRM table with it
+ * ------------------------------------------------------------------
+ */
+extern const HsKindRoutine hs_permitted_routine;
+extern void hs_permitted_join_paths(PlannerInfo *root, RelOptInfo *joinrel,
+									RelOptInfo *outerrel, RelOptInfo *innerrel,
+									JoinType jointype, JoinPathExtraData *extra);
+extern ForeignScan *hs_permitted_join_plan(PlannerInfo *root, RelOptInfo *joinrel,
+										   ForeignPath *best_path, List *tlist,
+										   List *scan_clauses, Plan *outer_plan);
+extern void hs_permitted_join_begin(ForeignScanState *node, int eflags);
+extern TupleTableSlot *hs_permitted_join_next(ForeignScanState *node);
+extern void hs_permitted_join_rescan(ForeignScanState *node);
+extern void hs_permitted_join_end(ForeignScanState *node);
+extern void hs_permitted_join_explain(ForeignScanState *node, ExplainState *es);
 
 #endif							/* HUBSPOT_FDW_H */

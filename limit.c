@@ -42,6 +42,9 @@
 /* ... and this many searches */
 #define HS_LIMIT_SEARCH_RING 16
 
+/* A margin on every window, for clock skew and transit to HubSpot */
+#define HS_LIMIT_MARGIN_MS 50
+
 /* Apps the shared limiter can tell apart; more get backend-local limiters */
 #define HS_LIMIT_SHARED_APPS 64
 
@@ -286,7 +289,7 @@ hs_limiter_acquire(HsLimiter *lim, int option_max, int search_per_second,
 
 		/* the request "cap" before this one must have left the window */
 		if (lim->taken >= (uint64) cap)
-			ready = Max(ready, lim->sent_at[(lim->taken - cap) % HS_LIMIT_RING] + window + 1);
+			ready = Max(ready, lim->sent_at[(lim->taken - cap) % HS_LIMIT_RING] + window + HS_LIMIT_MARGIN_MS);
 		ready = Max(ready, lim->paused_until);
 		if (search)
 		{
@@ -295,7 +298,7 @@ hs_limiter_acquire(HsLimiter *lim, int option_max, int search_per_second,
 			int64		swindow = (int64) 1000 * scap / smax;
 
 			if (lim->search_taken >= (uint64) scap)
-				ready = Max(ready, lim->search_at[(lim->search_taken - scap) % HS_LIMIT_SEARCH_RING] + swindow + 1);
+				ready = Max(ready, lim->search_at[(lim->search_taken - scap) % HS_LIMIT_SEARCH_RING] + swindow + HS_LIMIT_MARGIN_MS);
 			ready = Max(ready, lim->search_paused_until);
 		}
 		if (ready <= now)

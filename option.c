@@ -455,6 +455,7 @@ hs_get_options(Oid foreigntableid, Oid userid)
 	o->requests_per_10s = 100;
 	o->search_per_second = 5;
 	o->permitted_users_batch = 20;
+	o->max_requests = hs_guc_max_requests;	/* the options override it */
 	o->updatable = true;
 
 	foreach(lc, server->options)

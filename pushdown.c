@@ -383,6 +383,8 @@ hs_classify_opexpr(HsPlanCxt *cx, OpExpr *op)
 	}
 	cand->kind = HS_CAND_FILTER;
 	cand->filter = hs_new_filter(col, hsop, list_make1(v), exact);
+	if (ck == HS_VK_TEXT)
+		cand->filter->flags |= HS_FILTER_TEXT;
 	cand->exact = exact;
 	return cand;
 }
@@ -436,10 +438,6 @@ hs_classify_array(HsPlanCxt *cx, ScalarArrayOpExpr *sa)
 	if (IsA(arr, Const))
 	{
 		Const	   *c = (Const *) arr;
-		ArrayType  *a;
-		int16		elmlen;
-		bool		elmbyval;
-		char		elmalign;
 		Datum	   *elems;
 		bool	   *nulls;
 		int			n;
@@ -447,10 +445,7 @@ hs_classify_array(HsPlanCxt *cx, ScalarArrayOpExpr *sa)
 
 		if (c->constisnull)
 			return NULL;
-		a = DatumGetArrayTypeP(c->constvalue);
-		get_typlenbyvalalign(elemtype, &elmlen, &elmbyval, &elmalign);
-		deconstruct_array(a, elemtype, elmlen, elmbyval, elmalign,
-						  &elems, &nulls, &n);
+		n = hs_array_elements(c->constvalue, elemtype, &elems, &nulls);
 		for (i = 0; i < n; i++)
 		{
 			char	   *t;
@@ -545,6 +540,79 @@ hs_classify_boolcol(HsPlanCxt *cx, Node *n, bool value)
 static HsCand *hs_classify(HsPlanCxt *cx, Node *clause);
 
 /*
+ * hs_mergeable
+ *		True when a one-filter arm is an equality or IN on constants, which
+ *		joins other such arms on the same property in one IN filter.
+ */
+static bool
+hs_mergeable(List *arm)
+{
+	HsCandFilter *f;
+	ListCell   *lc;
+
+	if (list_length(arm) != 1)
+		return false;
+	f = (HsCandFilter *) linitial(arm);
+	if (strcmp(f->op, "EQ") != 0 && strcmp(f->op, "IN") != 0)
+		return false;
+	foreach(lc, f->values)
+	{
+		if (!IsA(lfirst(lc), String))
+			return false;
+	}
+	return true;
+}
+
+/*
+ * hs_merge_arms
+ *		"a = 1 OR a = 2 OR a IN (3, 4)" as one arm "a IN (1, 2, 3, 4)", so
+ *		that an OR of many equalities fits HubSpot's five filter groups.
+ *		The IN of strings goes in lower case and as written, a superset of
+ *		the equalities it replaces (Postgres rechecks those anyway).
+ */
+static List *
+hs_merge_arms(List *arms)
+{
+	List	   *out = NIL;
+	ListCell   *lc;
+
+	foreach(lc, arms)
+	{
+		List	   *arm = (List *) lfirst(lc);
+		HsCandFilter *f = (HsCandFilter *) linitial(arm);
+		ListCell   *lc2;
+		bool		merged = false;
+
+		if (hs_mergeable(arm))
+		{
+			foreach(lc2, out)
+			{
+				List	   *prev = (List *) lfirst(lc2);
+				HsCandFilter *pf = (HsCandFilter *) linitial(prev);
+				HsCandFilter *m;
+
+				if (!hs_mergeable(prev) || strcmp(pf->property, f->property) != 0)
+					continue;
+				m = palloc0(sizeof(HsCandFilter));
+				m->property = pf->property;
+				m->op = "IN";
+				m->values = list_concat(list_copy(pf->values), f->values);
+				m->flags = pf->flags | f->flags;
+				if (m->flags & (HS_FILTER_TEXT | HS_FILTER_LOWER))
+					m->flags |= HS_FILTER_LOWER;
+				m->exact = pf->exact && f->exact;
+				lfirst(lc2) = list_make1(m);
+				merged = true;
+				break;
+			}
+		}
+		if (!merged)
+			out = lappend(out, arm);
+	}
+	return out;
+}
+
+/*
  * hs_cand_as_arm
  *		The filters of a clause as one AND-arm, or NIL if it cannot be one.
  */
@@ -623,6 +691,7 @@ hs_classify(HsPlanCxt *cx, Node *clause)
 				return NULL;
 			cand->arms = lappend(cand->arms, arm);
 		}
+		cand->arms = hs_merge_arms(cand->arms);
 		return cand;
 	}
 	return NULL;

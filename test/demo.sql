@@ -32,21 +32,39 @@ CREATE FOREIGN TABLE hs_users (
 	properties jsonb
 ) SERVER hubspot OPTIONS (object 'users');
 
+-- CRM objects the users are joined to
+CREATE FOREIGN TABLE deals (
+	id bigint,
+	dealname text,
+	amount numeric,
+	dealstage text,
+	closedate timestamptz,
+	hubspot_owner_id text
+) SERVER hubspot OPTIONS (object 'deals');
+
 -- Example queries
 \echo
 \echo '-- How many users?'
 SELECT count(*) AS users FROM hs_users;
 
-\echo '-- The first 5 users by email'
-SELECT id, hs_email, hs_job_title, hs_deactivated
+\echo '-- The five newest active users (a HubSpot search, sorted and limited there)'
+SELECT id, hs_email, hs_job_title, hs_createdate
 FROM hs_users
-ORDER BY hs_email
+WHERE NOT hs_deactivated
+ORDER BY hs_createdate DESC
 LIMIT 5;
 
-\echo '-- What the wrapper sends to HubSpot for a filtered query'
+\echo '-- What the wrapper sends to HubSpot for it'
 EXPLAIN (VERBOSE, COSTS OFF)
-SELECT id, hs_email
+SELECT id, hs_email, hs_job_title, hs_createdate
 FROM hs_users
-WHERE hs_email LIKE 'a%' AND NOT archived
-ORDER BY hs_email
-LIMIT 10;
+WHERE NOT hs_deactivated
+ORDER BY hs_createdate DESC
+LIMIT 5;
+
+\echo '-- Won deals over 100,000 by stage (amount and stage filtered by HubSpot)'
+SELECT dealstage, count(*) AS deals, sum(amount) AS total
+FROM deals
+WHERE amount >= 100000 AND dealstage IN ('closedwon', 'contractsent')
+GROUP BY dealstage
+ORDER BY dealstage;

@@ -86,14 +86,20 @@ def prop(name, label, ptype, field_type, options=None, read_only=False,
     }
 
 
-def user_properties():
-    """user_properties: the users object's property definitions."""
+def record_properties():
+    """record_properties: the properties every object, users too, has."""
     return [
         prop("hs_object_id", "Record ID", "number", "number", read_only=True,
              unique=True),
         prop("hs_createdate", "Create date", "datetime", "date", read_only=True),
         prop("hs_lastmodifieddate", "Last modified", "datetime", "date",
              read_only=True),
+    ]
+
+
+def user_properties():
+    """user_properties: the users object's property definitions."""
+    return record_properties() + [
         prop("hs_email", "Email", "string", "text", read_only=True),
         prop("hs_given_name", "First name", "string", "text", read_only=True),
         prop("hs_family_name", "Last name", "string", "text", read_only=True),
@@ -127,12 +133,7 @@ def user_properties():
 
 def common_properties():
     """common_properties: those every CRM object has."""
-    return [
-        prop("hs_object_id", "Record ID", "number", "number", read_only=True,
-             unique=True),
-        prop("hs_createdate", "Create date", "datetime", "date", read_only=True),
-        prop("hs_lastmodifieddate", "Last modified", "datetime", "date",
-             read_only=True),
+    return record_properties() + [
         prop("hubspot_owner_id", "Owner", "enumeration", "select"),
         prop("hubspot_team_id", "Team", "enumeration", "select"),
     ]
