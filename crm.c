@@ -496,9 +496,10 @@ hs_crm_next_page(HsScanState *ss)
 				int			raw;
 
 				/*
-				 * HubSpot refuses to page past 10,000 results.  Searches
-				 * without a pushed sort run in id order, so the next one
-				 * starts above the last id seen, from offset zero.
+				 * HubSpot refuses to page past 10,000 results.  A search in
+				 * id order pages by id (below) and never meets the cap; a
+				 * pushed sort (only with a LIMIT within the cap) cannot
+				 * pass it either, so this is a guard.
 				 */
 				if (ss->after && ss->consumed + size > HS_SEARCH_RESULT_CAP)
 				{
@@ -533,6 +534,20 @@ hs_crm_next_page(HsScanState *ss)
 				hs_crm_count_page(ss, req.what);
 				ss->consumed += raw;	/* HubSpot's offset counts repeats */
 				hs_crm_take_cursor(ss, &req);
+
+				/*
+				 * A search in id order pages by id, not by HubSpot's
+				 * offset: the next page asks for the ids above the last
+				 * one seen.  Records added or removed ahead of the offset
+				 * while the scan pages then neither come twice nor go
+				 * missing, and the 10,000 cap never applies.
+				 */
+				if (ss->sorts == NIL && !ss->done && ss->last_id != NULL)
+				{
+					ss->id_above = ss->last_id;
+					ss->after = NULL;
+					ss->consumed = 0;
+				}
 				if (ss->done && ss->phase == 0 && hs_crm_has_phases(ss))
 				{
 					/* the other side of the sort's NULLs */
