@@ -21,3 +21,9 @@ include $(PGXS)
 
 # every object depends on the one header (PGXS tracks no header dependencies)
 $(OBJS): hubspot_fdw.h
+
+# The regression suites with the server under Valgrind (test/valgrind.sh)
+valgrind-check:
+	bash test/valgrind.sh $(VALGRIND_SUITES)
+
+.PHONY: valgrind-check

@@ -713,13 +713,23 @@ hs_report_failure(HsConnection *conn, const HsRequest *req, HsSlot *slot,
 					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
 					 errmsg("HubSpot's answer to %s is too large", label),
 					 errdetail("Answers are limited to %d MB.", HS_MAX_BODY / (1024 * 1024))));
+		if (slot->result == CURLE_PEER_FAILED_VERIFICATION ||
+			slot->result == CURLE_SSL_CACERT_BADFILE ||
+			slot->result == CURLE_SSL_ISSUER_ERROR)
+			ereport(ERROR,
+					(errcode(ERRCODE_SQLCLIENT_UNABLE_TO_ESTABLISH_SQLCONNECTION),
+					 errmsg("could not verify the TLS certificate of %s for %s",
+							conn->api_url, label),
+					 errdetail("%s.", slot->errbuf[0] ? slot->errbuf : curl_easy_strerror(slot->result)),
+					 errhint("Certificates are always verified; if a proxy or a private CA stands in between, name its CA certificate with the server option \"ca_file\".")));
 		ereport(ERROR,
 				(errcode(ERRCODE_CONNECTION_FAILURE),
 				 errmsg("could not reach HubSpot for %s", label),
 				 errdetail("%s.", slot->errbuf[0] ? slot->errbuf : curl_easy_strerror(slot->result)),
 				 req->retry_safe
-				 ? errhint("The request was tried %d times; check the network and the server option \"api_url\".",
-						   attempt + 1)
+				 ? errhint_plural("The request was tried %d time; check the network and the server option \"api_url\".",
+								  "The request was tried %d times; check the network and the server option \"api_url\".",
+								  attempt + 1, attempt + 1)
 				 : errhint("The request changes data and was not repeated; check in HubSpot whether it was applied.")));
 	}
 

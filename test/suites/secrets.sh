@@ -156,7 +156,7 @@ psql -X -v url="$tls_url" -v ca="$TMP/cert.pem" >"$TMP/tls.out" 2>&1 <<-'SQL'
 	ALTER SERVER sec_tls OPTIONS (ADD ssl_verify 'false');
 	ALTER SERVER sec_tls OPTIONS (ADD verify_peer 'off');
 SQL
-expect "a certificate no CA vouches for is refused" "$TMP/tls.out" 'ERROR:.*(certificate|SSL|TLS)'
+expect "a certificate no CA vouches for is refused" "$TMP/tls.out" 'ERROR:  could not verify the TLS certificate'
 expect "ca_file names the CA to trust" "$TMP/tls.out" 'rows over tls: 50'
 expect "no option turns verification off" "$TMP/tls.out" 'invalid option "ssl_verify"'
 no_token "the TLS tests" "$TMP/tls.out"
