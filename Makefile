@@ -3,7 +3,7 @@
 MODULE_big = hubspot_fdw
 OBJS = hubspot_fdw.o option.o connection.o http.o decode.o deparse.o \
 	convert.o crm.o pushdown.o \
-	permitted.o settings.o
+	permitted.o settings.o limit.o
 PGFILEDESC = "hubspot_fdw - foreign data wrapper for HubSpot"
 
 EXTENSION = hubspot_fdw
@@ -12,7 +12,7 @@ DATA = hubspot_fdw--1.0.sql
 SHLIB_LINK = -lcurl -ljson-c
 PG_CPPFLAGS = -I/usr/include/json-c -Wall -Wmissing-prototypes
 
-REGRESS = basic types errors cancel pushdown oracle permitted settings
+REGRESS = basic types errors cancel pushdown oracle permitted settings faults
 REGRESS_OPTS = --load-extension=hubspot_fdw
 
 PG_CONFIG ?= pg_config
@@ -21,3 +21,9 @@ include $(PGXS)
 
 # every object depends on the one header (PGXS tracks no header dependencies)
 $(OBJS): hubspot_fdw.h
+
+# The regression suites with the server under Valgrind (test/valgrind.sh)
+valgrind-check:
+	bash test/valgrind.sh $(VALGRIND_SUITES)
+
+.PHONY: valgrind-check

@@ -102,9 +102,7 @@ hs_connection_release(HsConnection *conn)
 	free(conn->api_url);
 	hs_free_secret(conn->auth_header);
 	free(conn->ca_file);
-	free(conn->sent_at);
 	conn->api_url = conn->auth_header = conn->ca_file = NULL;
-	conn->sent_at = NULL;
 }
 
 /*
@@ -138,6 +136,7 @@ hs_connection_open(HsConnection *conn, ForeignServer *server, HsOptions *opts)
 	conn->requests_per_10s = opts->requests_per_10s;
 	conn->search_per_second = opts->search_per_second;
 	conn->account_id = opts->account_id;
+	conn->limiter = hs_limiter_for(opts->api_url, opts->access_token);
 	conn->invalidated = false;
 }
 
@@ -291,6 +290,7 @@ hs_counters_add(HsCounters *into, const HsCounters *from)
 	into->rows += from->rows;
 	into->retries += from->retries;
 	into->throttled += from->throttled;
+	into->repeats += from->repeats;
 	into->bytes += from->bytes;
 	into->waited_ms += from->waited_ms;
 }

@@ -19,6 +19,7 @@
 #include "commands/explain.h"
 #include "nodes/bitmapset.h"
 #include "nodes/value.h"
+#include "utils/hsearch.h"
 #include "utils/rel.h"
 
 /*
@@ -180,12 +181,130 @@ hs_crm_count(HsScanState *ss, const char *type)
 }
 
 /*
- * hs_crm_count_page
- *		Count a page's rows, and remember its last id.
+ * What a CRM scan remembers of the ids it has received, to drop a record
+ * HubSpot sends twice: a search pages by offset, so a record added or
+ * moved ahead of the offset while the scan pages repeats the end of the
+ * page before.  Scans whose order can change (a pushed sort) and batch
+ * reads keep every id (HubSpot caps a sorted search at 10,000 results, a
+ * batch scan's ids are in memory anyway); the others keep the ids of the
+ * current and the previous page only, so that memory stays constant.
+ */
+typedef struct HsCrmSeen
+{
+	HTAB	   *all;			/* every id of the scan, or NULL */
+	HTAB	   *cur;			/* ids of this page */
+	HTAB	   *prev;			/* ids of the page before */
+	int64		max_id;			/* highest id so far (id-ordered searches) */
+} HsCrmSeen;
+
+/*
+ * hs_crm_id_set
+ *		A new, empty set of record ids in the scan's kind memory.
+ */
+static HTAB *
+hs_crm_id_set(HsScanState *ss, long size)
+{
+	HASHCTL		ctl;
+
+	ctl.keysize = sizeof(int64);
+	ctl.entrysize = sizeof(int64);
+	ctl.hcxt = ss->kind_cxt;
+	return hash_create("hubspot_fdw ids", size, &ctl,
+					   HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+}
+
+/*
+ * hs_crm_drop_repeats
+ *		Take out of the page the records the scan has had already.  In a
+ *		search in id order, a record below the highest id seen that is not
+ *		a repeat of the last two pages means the results moved by more
+ *		than a page: an error, never a silent gap or repeat.
  */
 static void
-hs_crm_count_page(HsScanState *ss)
+hs_crm_drop_repeats(HsScanState *ss, const char *what)
 {
+	HsCrmSeen  *seen = (HsCrmSeen *) ss->kind_state;
+	bool		keep_all = ss->method == HS_SCAN_BATCH ||
+		(ss->method == HS_SCAN_SEARCH && ss->sorts != NIL);
+	bool		id_ordered = ss->method == HS_SCAN_SEARCH && !keep_all;
+	int			i;
+
+	if (ss->method == HS_SCAN_GET || ss->page.nresults == 0)
+		return;
+	if (seen == NULL)
+	{
+		seen = MemoryContextAllocZero(ss->kind_cxt, sizeof(HsCrmSeen));
+		seen->max_id = -1;
+		if (keep_all)
+			seen->all = hs_crm_id_set(ss, 1024);
+		ss->kind_state = seen;
+	}
+	if (!keep_all)
+	{
+		if (seen->prev)
+			hash_destroy(seen->prev);
+		seen->prev = seen->cur;
+		seen->cur = hs_crm_id_set(ss, ss->page.nresults);
+	}
+
+	for (i = 0; i < ss->page.nresults;)
+	{
+		char	   *idtext = hs_record_id(hs_page_record(&ss->page, i));
+		char	   *end;
+		int64		id;
+		bool		found = false;
+
+		if (idtext == NULL)
+		{
+			i++;
+			continue;
+		}
+		errno = 0;
+		id = strtoll(idtext, &end, 10);
+		if (errno != 0 || *end != '\0' || end == idtext)
+		{
+			i++;				/* not a number: nothing to compare */
+			continue;
+		}
+		if (keep_all)
+			(void) hash_search(seen->all, &id, HASH_ENTER, &found);
+		else
+		{
+			bool		in_prev = false;
+
+			/* a repeat of the page before stays known for the next page */
+			if (seen->prev)
+				(void) hash_search(seen->prev, &id, HASH_FIND, &in_prev);
+			(void) hash_search(seen->cur, &id, HASH_ENTER, &found);
+			found = found || in_prev;
+		}
+		if (found)
+		{
+			hs_page_drop_record(&ss->page, i);
+			ss->counters.repeats++;
+			continue;
+		}
+		if (id_ordered && id < seen->max_id)
+			ereport(ERROR,
+					(errcode(ERRCODE_FDW_ERROR),
+					 errmsg("HubSpot's results moved while the scan paged through them"),
+					 errdetail("The answer to %s sent record %s after record " INT64_FORMAT ", out of id order.",
+							   what, idtext, seen->max_id),
+					 errhint("Records changed in HubSpot during the query; retry it.")));
+		seen->max_id = Max(seen->max_id, id);
+		i++;
+	}
+}
+
+/*
+ * hs_crm_count_page
+ *		Drop the records sent twice (what: the request, for errors), count
+ *		a page's rows, and remember its last id.
+ */
+static void
+hs_crm_count_page(HsScanState *ss, const char *what)
+{
+	hs_crm_drop_repeats(ss, what);
 	ss->counters.pages++;
 	ss->counters.rows += ss->page.nresults;
 	if (ss->page.nresults > 0)
@@ -318,7 +437,7 @@ hs_crm_next_page(HsScanState *ss)
 			hs_crm_list_page(ss, type, ss->properties,
 							 hs_crm_page_size(ss, HS_LIST_PAGE_MAX),
 							 &ss->after, ss->scan_cxt, &ss->page);
-			hs_crm_count_page(ss);
+			hs_crm_count_page(ss, psprintf("the list of %s", type));
 			if (ss->after == NULL)
 				ss->done = true;
 			return true;
@@ -343,7 +462,7 @@ hs_crm_next_page(HsScanState *ss)
 			}
 			hs_page_parse(&ss->page, resp.body, resp.len, NULL, req.what,
 						  ss->page_cxt);
-			hs_crm_count_page(ss);
+			hs_crm_count_page(ss, req.what);
 			return true;
 
 		case HS_SCAN_BATCH:
@@ -365,7 +484,7 @@ hs_crm_next_page(HsScanState *ss)
 				hs_send(ss, &req, &resp, HS_ACCEPT_207);
 				hs_page_parse(&ss->page, resp.body, resp.len, "results", req.what,
 							  ss->page_cxt);
-				hs_crm_count_page(ss);
+				hs_crm_count_page(ss, req.what);
 				return true;
 			}
 
@@ -374,11 +493,13 @@ hs_crm_next_page(HsScanState *ss)
 				int			size = hs_crm_page_size(ss, HS_SEARCH_PAGE_MAX);
 				List	   *extra = NIL;
 				List	   *sorts = hs_crm_phase(ss, &extra);
+				int			raw;
 
 				/*
-				 * HubSpot refuses to page past 10,000 results.  Searches
-				 * without a pushed sort run in id order, so the next one
-				 * starts above the last id seen, from offset zero.
+				 * HubSpot refuses to page past 10,000 results.  A search in
+				 * id order pages by id (below) and never meets the cap; a
+				 * pushed sort (only with a LIMIT within the cap) cannot
+				 * pass it either, so this is a guard.
 				 */
 				if (ss->after && ss->consumed + size > HS_SEARCH_RESULT_CAP)
 				{
@@ -409,9 +530,24 @@ hs_crm_next_page(HsScanState *ss)
 				hs_send(ss, &req, &resp, 0);
 				hs_page_parse(&ss->page, resp.body, resp.len, "results", req.what,
 							  ss->page_cxt);
-				hs_crm_count_page(ss);
-				ss->consumed += ss->page.nresults;
+				raw = ss->page.nresults;
+				hs_crm_count_page(ss, req.what);
+				ss->consumed += raw;	/* HubSpot's offset counts repeats */
 				hs_crm_take_cursor(ss, &req);
+
+				/*
+				 * A search in id order pages by id, not by HubSpot's
+				 * offset: the next page asks for the ids above the last
+				 * one seen.  Records added or removed ahead of the offset
+				 * while the scan pages then neither come twice nor go
+				 * missing, and the 10,000 cap never applies.
+				 */
+				if (ss->sorts == NIL && !ss->done && ss->last_id != NULL)
+				{
+					ss->id_above = ss->last_id;
+					ss->after = NULL;
+					ss->consumed = 0;
+				}
 				if (ss->done && ss->phase == 0 && hs_crm_has_phases(ss))
 				{
 					/* the other side of the sort's NULLs */

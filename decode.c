@@ -208,6 +208,19 @@ hs_page_record(HsPage *page, int i)
 }
 
 /*
+ * hs_page_drop_record
+ *		Take the i-th record out of a page (one HubSpot sent twice).
+ */
+void
+hs_page_drop_record(HsPage *page, int i)
+{
+	if (page->results == NULL || i < 0 || i >= page->nresults)
+		return;
+	json_object_array_del_idx(page->results, (size_t) i, 1);
+	page->nresults--;
+}
+
+/*
  * hs_get_str
  *		A member as a palloc'd string, NULL if absent or null.
  */

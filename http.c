@@ -23,20 +23,14 @@
 #include "storage/latch.h"
 #include "utils/wait_event.h"
 
-/* pacing keeps this much more than HubSpot's windows: skew and transit */
-#define HS_PACE_MARGIN_MS 50
-
 /* The largest answer we accept, decoded */
 #define HS_MAX_BODY (256 * 1024 * 1024)
-
-/* The ring of send times holds at most this many entries */
-#define HS_PACE_RING 1024
 
 /* How long one poll of the multi handle may block, in milliseconds */
 #define HS_POLL_MS 100
 
 static void hs_report_failure(HsConnection *conn, const HsRequest *req,
-							  HsSlot *slot) pg_attribute_noreturn();
+							  HsSlot *slot, int attempt) pg_attribute_noreturn();
 
 /*
  * hs_method_name
@@ -210,62 +204,16 @@ hs_header_cb(char *buffer, size_t size, size_t nitems, void *userdata)
 
 /*
  * hs_pace
- *		Wait until one more request fits HubSpot's limits: the ten-second
- *		window (as HubSpot's headers state it, else requests_per_10s) and,
- *		for search, the per-second limit.
+ *		Wait until the app's limiter lets one more request go (limit.c),
+ *		and take a place for the slot's transfer.
  */
 static void
-hs_pace(HsConnection *conn, const HsRequest *req, HsCounters *counters)
+hs_pace(HsConnection *conn, const HsRequest *req, HsSlot *slot,
+		HsCounters *counters)
 {
-	int			max = conn->learned_max > 0 ? conn->learned_max : conn->requests_per_10s;
-	int			interval = conn->learned_interval_ms > 0 ? conn->learned_interval_ms : 10000;
-	int			cap = Min(max, HS_PACE_RING);
-	/* a margin for clock skew and transit between us and HubSpot */
-	int64		window = (int64) interval * cap / max + HS_PACE_MARGIN_MS;
-	int64		now;
-
-	if (conn->sent_at == NULL)
-	{
-		conn->sent_at = calloc(HS_PACE_RING, sizeof(int64));
-		if (conn->sent_at == NULL)
-			ereport(ERROR,
-					(errcode(ERRCODE_OUT_OF_MEMORY),
-					 errmsg("out of memory")));
-	}
-
-	/*
-	 * The ring keeps the last "cap" send times; when it is full and its
-	 * oldest entry is younger than the window, wait for that entry to age.
-	 */
-	now = hs_now_ms();
-	if (conn->sent_n >= cap)
-	{
-		int			oldest = (conn->sent_head - cap + HS_PACE_RING) % HS_PACE_RING;
-		int64		ready = conn->sent_at[oldest] + window;
-
-		if (ready > now)
-			hs_sleep_ms((double) (ready - now), counters);
-	}
-
-	if (req->search)
-	{
-		int			smax = Max(conn->search_per_second, 1);
-		int			scap = Min(smax, 16);
-		int64		swindow = (int64) 1000 * scap / smax;
-		int			soldest = (conn->search_head - scap + 16 * 2) % 16;
-		int64		ready = conn->search_sent_at[soldest] + swindow + HS_PACE_MARGIN_MS;
-
-		now = hs_now_ms();
-		if (conn->search_sent_at[soldest] != 0 && ready > now)
-			hs_sleep_ms((double) (ready - now), counters);
-		conn->search_sent_at[conn->search_head] = hs_now_ms();
-		conn->search_head = (conn->search_head + 1) % 16;
-	}
-
-	conn->sent_at[conn->sent_head] = hs_now_ms();
-	conn->sent_head = (conn->sent_head + 1) % HS_PACE_RING;
-	if (conn->sent_n < HS_PACE_RING)
-		conn->sent_n++;
+	hs_limiter_acquire(conn->limiter, conn->requests_per_10s,
+					   conn->search_per_second, req->search, counters,
+					   &slot->ticket);
 }
 
 /*
@@ -424,7 +372,7 @@ hs_http_start(HsConnection *conn, const HsRequest *req, HsCounters *counters)
 	}
 	if (i == HS_MAX_SLOTS)
 		elog(ERROR, "hubspot_fdw: no free transfer slot");
-	hs_pace(conn, req, counters);
+	hs_pace(conn, req, &conn->slots[i], counters);
 	hs_slot_send(conn, i, req);
 	counters->requests++;
 	return i;
@@ -477,57 +425,123 @@ hs_slot_wait(HsConnection *conn, HsSlot *slot)
  *		Follow the rate-limit headers HubSpot sent with an answer.
  */
 static void
-hs_learn_limits(HsConnection *conn, HsSlot *slot, HsCounters *counters)
+hs_learn_limits(HsConnection *conn, HsSlot *slot)
 {
-	if (slot->rl_max > 0)
-		conn->learned_max = slot->rl_max;
-	if (slot->rl_interval_ms > 0)
-		conn->learned_interval_ms = slot->rl_interval_ms;
+	hs_limiter_learn(conn->limiter, slot->rl_max, slot->rl_interval_ms);
 
 	/*
 	 * Other clients of the same app share the window: when HubSpot says
-	 * none is left, wait for the window to move on before the next one.
+	 * none is left, hold the app's requests for one request's share of
+	 * the window.
 	 */
 	if (slot->rl_remaining == 0 && slot->status < 400)
 	{
-		int			interval = conn->learned_interval_ms > 0 ? conn->learned_interval_ms : 10000;
-		int			max = conn->learned_max > 0 ? conn->learned_max : conn->requests_per_10s;
+		int			interval = hs_limiter_interval_ms(conn->limiter);
+		int			max = slot->rl_max > 0 ? slot->rl_max : conn->requests_per_10s;
 
-		hs_sleep_ms((double) interval / Max(max, 1), counters);
+		hs_limiter_pause(conn->limiter, false, (double) interval / Max(max, 1));
 	}
 }
 
 /*
+ * hs_transport_retryable
+ *		True for a transport failure that may pass: not one of
+ *		configuration (TLS verification, a bad CA file, a bad URL) nor an
+ *		answer too large.
+ */
+static bool
+hs_transport_retryable(CURLcode rc)
+{
+	switch (rc)
+	{
+		case CURLE_WRITE_ERROR:
+		case CURLE_UNSUPPORTED_PROTOCOL:
+		case CURLE_URL_MALFORMAT:
+		case CURLE_PEER_FAILED_VERIFICATION:
+		case CURLE_SSL_CACERT_BADFILE:
+		case CURLE_SSL_CERTPROBLEM:
+		case CURLE_SSL_CRL_BADFILE:
+		case CURLE_SSL_ISSUER_ERROR:
+		case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
+		case CURLE_OUT_OF_MEMORY:
+			return false;
+		default:
+			return true;
+	}
+}
+
+/*
+ * hs_retry_after_ms
+ *		The wait a Retry-After header asks for (seconds or an HTTP date),
+ *		or -1 when there is none or it cannot be read.
+ */
+static double
+hs_retry_after_ms(HsSlot *slot)
+{
+	char	   *end;
+	double		secs;
+
+	if (slot->retry_after[0] == '\0')
+		return -1;
+	secs = strtod(slot->retry_after, &end);
+	if (end != slot->retry_after && (*end == '\0' || *end == ' '))
+		return secs >= 0 ? secs * 1000.0 : -1;
+	else
+	{
+		time_t		when = curl_getdate(slot->retry_after, NULL);
+
+		if (when == (time_t) -1)
+			return -1;
+		return Max((double) (when - time(NULL)) * 1000.0, 0.0);
+	}
+}
+
+/*
+ * hs_secondly_limit
+ *		True when a 429 is the per-second (search) limit: its policyName
+ *		says so, or, without one, the request was a search.
+ */
+static bool
+hs_secondly_limit(const HsRequest *req, HsSlot *slot)
+{
+	HsApiError err;
+
+	hs_parse_api_error(slot->body, slot->len, &err);
+	if (err.policy_name == NULL)
+		return req->search;
+	return strcmp(err.policy_name, "SECONDLY") == 0 ||
+		(strstr(err.policy_name, "SECONDLY") && !strstr(err.policy_name, "TEN"));
+}
+
+/* The longest Retry-After obeyed; past it the request fails at once */
+#define HS_MAX_RETRY_AFTER_MS (15 * 60 * 1000.0)
+
+/*
  * hs_retry_wait_ms
  *		How long to wait before repeating a request, or -1 not to repeat.
+ *		HubSpot's refusals (429 rate limits but the daily one, 423 locked,
+ *		477 migrating) did nothing and are repeated for any request;
+ *		5xx answers and transport failures only for requests that may be
+ *		sent twice.
  */
 static double
 hs_retry_wait_ms(HsConnection *conn, const HsRequest *req, HsSlot *slot,
 				 int attempt)
 {
 	double		backoff;
+	double		asked;
+	bool		refused;
 
 	if (attempt >= conn->max_retries)
 		return -1;
 
+	/* exponential, with jitter so that backends do not retry in step */
 	backoff = 200.0 * (1 << Min(attempt, 6)) +
 		pg_prng_double(&pg_global_prng_state) * 100.0;
 
 	if (slot->result != CURLE_OK)
-	{
-		/* a transport failure: only reads are repeated */
-		if (!req->retry_safe || slot->result == CURLE_WRITE_ERROR)
-			return -1;
-		return backoff;
-	}
-	if (slot->retry_after[0] && (slot->status == 429 || slot->status >= 500 ||
-								 slot->status == 423 || slot->status == 477))
-	{
-		double		secs = strtod(slot->retry_after, NULL);
+		return (req->retry_safe && hs_transport_retryable(slot->result)) ? backoff : -1;
 
-		if (secs >= 0 && secs <= 3600)
-			return secs * 1000.0;
-	}
 	if (slot->status == 429)
 	{
 		HsApiError err;
@@ -535,18 +549,28 @@ hs_retry_wait_ms(HsConnection *conn, const HsRequest *req, HsSlot *slot,
 		hs_parse_api_error(slot->body, slot->len, &err);
 		if (err.policy_name && strcmp(err.policy_name, "DAILY") == 0)
 			return -1;
-		if (req->search || (err.policy_name && strstr(err.policy_name, "SECONDLY") &&
-							!strstr(err.policy_name, "TEN")))
+	}
+	refused = slot->status == 429 || slot->status == 423 || slot->status == 477;
+	if (!refused && !(req->retry_safe && slot->status >= 500))
+		return -1;
+
+	asked = hs_retry_after_ms(slot);
+	if (asked > HS_MAX_RETRY_AFTER_MS)
+		return -1;
+	if (asked >= 0)
+		return asked;
+
+	if (slot->status == 429)
+	{
+		/* the secondly (search) limit: a second a try, as HubSpot's client */
+		if (hs_secondly_limit(req, slot))
 			return 1000.0 * (attempt + 1);
-		return conn->learned_interval_ms > 0 ? conn->learned_interval_ms : 10000;
+		/* the rolling window: all of it */
+		return (double) hs_limiter_interval_ms(conn->limiter);
 	}
 	if (slot->status == 423)
-		return 2000.0;			/* locked: not applied, safe to repeat */
-	if (!req->retry_safe)
-		return -1;
-	if (slot->status == 477 || slot->status >= 500)
-		return backoff;
-	return -1;
+		return 2000.0;			/* locked: HubSpot asks for 2 s */
+	return backoff;
 }
 
 /*
@@ -567,9 +591,10 @@ hs_http_finish(HsConnection *conn, int idx, const HsRequest *req,
 		double		wait;
 
 		hs_slot_wait(conn, slot);
+		hs_limiter_release(conn->limiter, &slot->ticket);
 		counters->bytes += slot->len;
 		if (slot->result == CURLE_OK)
-			hs_learn_limits(conn, slot, counters);
+			hs_learn_limits(conn, slot);
 		if (slot->status == 429)
 			counters->throttled++;
 
@@ -584,11 +609,18 @@ hs_http_finish(HsConnection *conn, int idx, const HsRequest *req,
 
 		wait = hs_retry_wait_ms(conn, req, slot, attempt);
 		if (wait < 0)
-			hs_report_failure(conn, req, slot);
+			hs_report_failure(conn, req, slot, attempt);
 		attempt++;
 		counters->retries++;
-		hs_sleep_ms(wait, counters);
-		hs_pace(conn, req, counters);
+		if (slot->result == CURLE_OK && slot->status == 429)
+		{
+			/* a rate limit holds every request of the app, not this one */
+			hs_limiter_pause(conn->limiter,
+							 req->search && hs_secondly_limit(req, slot), wait);
+		}
+		else
+			hs_sleep_ms(wait, counters);
+		hs_pace(conn, req, slot, counters);
 		hs_slot_send(conn, idx, req);
 		counters->requests++;
 	}
@@ -660,7 +692,8 @@ hs_error_detail(HsSlot *slot, HsApiError *err)
  *		Raise the error for a request that failed for good.
  */
 static void
-hs_report_failure(HsConnection *conn, const HsRequest *req, HsSlot *slot)
+hs_report_failure(HsConnection *conn, const HsRequest *req, HsSlot *slot,
+				  int attempt)
 {
 	char	   *label = hs_request_label(req);
 	HsApiError err;
@@ -680,18 +713,40 @@ hs_report_failure(HsConnection *conn, const HsRequest *req, HsSlot *slot)
 					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
 					 errmsg("HubSpot's answer to %s is too large", label),
 					 errdetail("Answers are limited to %d MB.", HS_MAX_BODY / (1024 * 1024))));
+		if (slot->result == CURLE_PEER_FAILED_VERIFICATION ||
+			slot->result == CURLE_SSL_CACERT_BADFILE ||
+			slot->result == CURLE_SSL_ISSUER_ERROR)
+			ereport(ERROR,
+					(errcode(ERRCODE_SQLCLIENT_UNABLE_TO_ESTABLISH_SQLCONNECTION),
+					 errmsg("could not verify the TLS certificate of %s for %s",
+							conn->api_url, label),
+					 errdetail("%s.", slot->errbuf[0] ? slot->errbuf : curl_easy_strerror(slot->result)),
+					 errhint("Certificates are always verified; if a proxy or a private CA stands in between, name its CA certificate with the server option \"ca_file\".")));
 		ereport(ERROR,
 				(errcode(ERRCODE_CONNECTION_FAILURE),
 				 errmsg("could not reach HubSpot for %s", label),
 				 errdetail("%s.", slot->errbuf[0] ? slot->errbuf : curl_easy_strerror(slot->result)),
 				 req->retry_safe
-				 ? errhint("The request was tried %d times; check the network and the server option \"api_url\".",
-						   conn->max_retries + 1)
+				 ? errhint_plural("The request was tried %d time; check the network and the server option \"api_url\".",
+								  "The request was tried %d times; check the network and the server option \"api_url\".",
+								  attempt + 1, attempt + 1)
 				 : errhint("The request changes data and was not repeated; check in HubSpot whether it was applied.")));
 	}
 
 	hs_parse_api_error(slot->body, slot->len, &err);
 	detail = hs_error_detail(slot, &err);
+
+	if (hs_retry_after_ms(slot) > HS_MAX_RETRY_AFTER_MS &&
+		(slot->status == 429 || slot->status == 423 || slot->status == 477 ||
+		 slot->status >= 500))
+		ereport(ERROR,
+				(errcode(slot->status == 429 ? ERRCODE_CONFIGURATION_LIMIT_EXCEEDED :
+						 ERRCODE_FDW_UNABLE_TO_ESTABLISH_CONNECTION),
+				 errmsg("HubSpot asked to wait %.0f s before repeating %s",
+						hs_retry_after_ms(slot) / 1000.0, label),
+				 errdetail_internal("%s", detail),
+				 errhint("Waits longer than %.0f minutes are not made; retry the query later.",
+						 HS_MAX_RETRY_AFTER_MS / 60000.0)));
 
 	switch (slot->status)
 	{
@@ -728,11 +783,11 @@ hs_report_failure(HsConnection *conn, const HsRequest *req, HsSlot *slot)
 						(errcode(ERRCODE_CONFIGURATION_LIMIT_EXCEEDED),
 						 errmsg("HubSpot's daily request limit is used up"),
 						 errdetail_internal("%s", detail),
-						 errhint("The daily quota resets at midnight in the account's time zone; retry then.")));
+						 errhint("HubSpot resets the daily quota at midnight in the account's time zone; retry after that.")));
 			ereport(ERROR,
 					(errcode(ERRCODE_CONFIGURATION_LIMIT_EXCEEDED),
 					 errmsg("HubSpot's rate limit outlasted %d retries of %s",
-							conn->max_retries, label),
+							attempt, label),
 					 errdetail_internal("%s", detail),
 					 errhint("Retry later, lower the server option \"requests_per_10s\", or raise \"max_retries\".")));
 			break;
@@ -748,7 +803,7 @@ hs_report_failure(HsConnection *conn, const HsRequest *req, HsSlot *slot)
 					 errmsg("HubSpot failed %s with HTTP %ld", label, slot->status),
 					 errdetail_internal("%s", detail),
 					 slot->status >= 500 && req->retry_safe
-					 ? errhint("The request was tried %d times; retry later.", conn->max_retries + 1)
+					 ? errhint("The request was tried %d times; retry later.", attempt + 1)
 					 : 0));
 	}
 	pg_unreachable();

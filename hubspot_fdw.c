@@ -71,6 +71,7 @@ _PG_init(void)
 		ereport(ERROR,
 				(errcode(ERRCODE_FDW_ERROR),
 				 errmsg("could not initialize libcurl")));
+	hs_limit_init();
 
 	DefineCustomIntVariable("hubspot_fdw.max_requests",
 							"Most HTTP requests one scan of a HubSpot table may send.",
@@ -727,6 +728,8 @@ hs_explain_counters(HsCounters *c, ExplainState *es)
 						 c->requests, c->pages, c->rows, c->retries);
 		if (c->throttled > 0)
 			appendStringInfo(&buf, " throttled=" INT64_FORMAT, c->throttled);
+		if (c->repeats > 0)
+			appendStringInfo(&buf, " repeats=" INT64_FORMAT, c->repeats);
 		if (es->verbose)
 			appendStringInfo(&buf, " bytes=" INT64_FORMAT, c->bytes);
 		if (es->timing && c->waited_ms > 0)
@@ -740,6 +743,7 @@ hs_explain_counters(HsCounters *c, ExplainState *es)
 		ExplainPropertyInteger("HubSpot Rows", NULL, c->rows, es);
 		ExplainPropertyInteger("HubSpot Retries", NULL, c->retries, es);
 		ExplainPropertyInteger("HubSpot Throttled", NULL, c->throttled, es);
+		ExplainPropertyInteger("HubSpot Repeats", NULL, c->repeats, es);
 		ExplainPropertyInteger("HubSpot Bytes", NULL, c->bytes, es);
 		ExplainPropertyFloat("HubSpot Waited", "ms", c->waited_ms, 0, es);
 	}

@@ -105,15 +105,25 @@ typedef struct HsCounters
 	int64		rows;			/* records received */
 	int64		retries;
 	int64		throttled;		/* 429 answers */
+	int64		repeats;		/* records HubSpot sent twice, dropped */
 	int64		bytes;			/* response bytes, decoded */
 	double		waited_ms;		/* time spent waiting before retries */
 } HsCounters;
 
 #define HS_MAX_SLOTS 8
 
+/* A request's place in its limiter's ring (limit.c) */
+typedef struct HsTicket
+{
+	uint64		seq;
+	uint64		search_seq;
+	bool		search;
+} HsTicket;
+
 /* One easy handle and its response buffer */
 typedef struct HsSlot
 {
+	HsTicket	ticket;			/* of the transfer in flight */
 	CURL	   *easy;
 	bool		busy;			/* attached to the multi handle */
 	bool		done;			/* transfer finished */
@@ -151,20 +161,30 @@ typedef struct HsConnection
 	int			search_per_second;
 	int64		account_id;		/* learned once, 0 until then */
 
-	/* pacing: send times of the recent requests, a ring */
-	int64	   *sent_at;		/* malloc'd, requests_per_10s entries */
-	int			sent_n;
-	int			sent_head;
-	int64		search_sent_at[16];
-	int			search_head;
-	int			learned_max;	/* from X-HubSpot-RateLimit-Max, 0 unknown */
-	int			learned_interval_ms;
+	struct HsLimiter *limiter;	/* the app's pacing (limit.c) */
 } HsConnection;
+
+typedef struct HsLimiter HsLimiter;
 
 extern HsConnection *hs_get_connection(ForeignServer *server,
 									   UserMapping *user, HsOptions *opts);
 extern HsCounters *hs_server_counters(Oid serverid);
 extern void hs_counters_add(HsCounters *into, const HsCounters *from);
+
+/* ------------------------------------------------------------------
+ * limit.c: pacing per app, in shared memory when preloaded
+ * ------------------------------------------------------------------
+ */
+extern void hs_limit_init(void);
+extern bool hs_limit_shared_mode(void);
+extern HsLimiter *hs_limiter_for(const char *api_url, const char *token);
+extern void hs_limiter_acquire(HsLimiter *lim, int option_max,
+							   int search_per_second, bool search,
+							   HsCounters *counters, HsTicket *ticket);
+extern void hs_limiter_release(HsLimiter *lim, HsTicket *ticket);
+extern void hs_limiter_learn(HsLimiter *lim, int max, int interval_ms);
+extern int	hs_limiter_interval_ms(HsLimiter *lim);
+extern void hs_limiter_pause(HsLimiter *lim, bool search_only, double ms);
 
 /* ------------------------------------------------------------------
  * http.c: HTTP requests through libcurl, cancellable, paced, retried
@@ -247,6 +267,7 @@ extern void hs_page_parse(HsPage *page, const char *body, size_t len,
 						  const char *results_key, const char *what,
 						  MemoryContext cxt);
 extern struct json_object *hs_page_record(HsPage *page, int i);
+extern void hs_page_drop_record(HsPage *page, int i);
 extern void hs_parse_api_error(const char *body, size_t len, HsApiError *err);
 extern struct json_object *hs_json_parse(const char *body, size_t len,
 										 const char *what, MemoryContext cxt);

@@ -26,6 +26,7 @@ import json
 import os
 import re
 import socket
+import ssl
 import struct
 import sys
 import threading
@@ -454,7 +455,19 @@ class Handler(BaseHTTPRequestHandler):
                 except ValueError as e:
                     raise ApiError(400, "Invalid input JSON on line 1, column 1: %s" % e,
                                    "VALIDATION_ERROR")
+            shifted = 0
+            if action.get("shift") and isinstance(req.json, dict) and req.json.get("after"):
+                # records added ahead of a search's offset while it pages:
+                # what stood at the offset sent has moved "shift" places on,
+                # so the page holds records from that many places earlier;
+                # the next cursor is still the offset sent plus the page
+                sent = int(req.json["after"])
+                req.json["after"] = str(max(0, sent - int(action["shift"])))
+                shifted = sent - int(req.json["after"])
             status, body = handler(req)
+            nxt = body.get("paging", {}).get("next") if isinstance(body, dict) else None
+            if shifted and nxt and str(nxt.get("after", "")).isdigit():
+                nxt["after"] = str(int(nxt["after"]) + shifted)
         except ApiError as e:
             h = dict(e.headers)
             if e.status == 429:
@@ -610,12 +623,21 @@ def main():
     ap.add_argument("--daily-limit", type=int, default=250000)
     ap.add_argument("--latency-ms", type=int, default=0)
     ap.add_argument("--quiet", action="store_true")
+    ap.add_argument("--tls-cert", help="serve https with this certificate (PEM)")
+    ap.add_argument("--tls-key", help="the certificate's private key (PEM)")
     args = ap.parse_args()
     sim = Sim(args)
     Handler.sim = sim
     ThreadingHTTPServer.daemon_threads = True
     ThreadingHTTPServer.request_queue_size = 64
     httpd = ThreadingHTTPServer((args.host, args.port), Handler)
+    scheme = "http"
+    if args.tls_cert:
+        # HubSpot speaks only https; tests of certificate checks need it too
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(args.tls_cert, args.tls_key)
+        httpd.socket = ctx.wrap_socket(httpd.socket, server_side=True)
+        scheme = "https"
     port = httpd.server_address[1]
     if args.port_file:
         tmp = args.port_file + ".tmp"
@@ -623,7 +645,7 @@ def main():
             f.write("%d\n" % port)
         os.rename(tmp, args.port_file)
     if not args.quiet:
-        print("hubspot_sim listening on http://%s:%d" % (args.host, port), flush=True)
+        print("hubspot_sim listening on %s://%s:%d" % (scheme, args.host, port), flush=True)
     try:
         httpd.serve_forever(poll_interval=0.2)
     except KeyboardInterrupt:

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # install_deps.sh: install, on Debian 12, whatever hubspot_fdw needs to build and
 # test and is still missing (PostgreSQL 15 server and headers, libcurl and json-c
-# headers, python3 with psycopg2, curl, make, gcc).
+# headers, python3 with psycopg2, curl, make, gcc, openssl for the TLS tests).
 #
 # It looks for files rather than asking pg_config (pg_config answers before the
 # server headers are installed), runs `apt-get update` only when something must
@@ -28,6 +28,7 @@ missing_packages() {
 	command -v curl >/dev/null 2>&1 || echo curl
 	command -v make >/dev/null 2>&1 || echo make
 	command -v gcc >/dev/null 2>&1 || echo gcc
+	command -v openssl >/dev/null 2>&1 || echo openssl
 	return 0
 }
 

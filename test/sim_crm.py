@@ -389,6 +389,32 @@ def sort_key(st, sorts):
     return (lambda r: norm(pdef, r["properties"].get(name))), desc
 
 
+def id_order(sorts):
+    """id_order: true when sorts leave the matches in ascending id order."""
+    if not sorts:
+        return True
+    s = sorts[0]
+    if isinstance(s, str):
+        return s == "hs_object_id"
+    return (s.get("propertyName") == "hs_object_id" and
+            (s.get("direction") or "ASCENDING").upper() == "ASCENDING")
+
+
+def split_floors(g):
+    """split_floors: a group's numeric hs_object_id GT/GTE filters (as a
+    client paging by id sends them), and its other filters."""
+    floors, rest = [], []
+    for f in g.get("filters") or []:
+        if f.get("propertyName") == "hs_object_id" and f.get("operator") in ("GT", "GTE"):
+            try:
+                floors.append((f["operator"], float(f.get("value"))))
+                continue
+            except (TypeError, ValueError):
+                pass
+        rest.append(f)
+    return floors, rest
+
+
 def matches(sim, st, groups, sorts, query):
     """matches: the ordered ids a search matches (cached per data version)."""
     key = (st.kind, sim.data.version, len(st.ids),
@@ -396,6 +422,17 @@ def matches(sim, st, groups, sorts, query):
     cache = sim.search_cache
     if key in cache:
         return cache[key]
+    split = [split_floors(g) for g in groups] if id_order(sorts) else []
+    if split and all(floors for floors, _ in split):
+        # the matches of each group without its id floors (cached: the same
+        # for every page of a client that pages by id), cut at the floors
+        parts = []
+        for floors, rest in split:
+            base = matches(sim, st, [{"filters": rest}] if rest else [], sorts, query)
+            cut = max((bisect.bisect_right if op == "GT" else bisect.bisect_left)(base, v)
+                      for op, v in floors)
+            parts.append(base[cut:])
+        return parts[0] if len(parts) == 1 else sorted(set().union(*parts))
     preds = [[compile_filter(st, f) for f in (g.get("filters") or [])]
              for g in groups]
     q = query.lower() if isinstance(query, str) and query else None
