@@ -3,7 +3,7 @@
 MODULE_big = hubspot_fdw
 OBJS = hubspot_fdw.o option.o connection.o http.o decode.o deparse.o \
 	convert.o crm.o pushdown.o \
-	permitted.o settings.o limit.o
+	permitted.o hcrn.o settings.o limit.o
 PGFILEDESC = "hubspot_fdw - foreign data wrapper for HubSpot"
 
 EXTENSION = hubspot_fdw
@@ -27,3 +27,10 @@ valgrind-check:
 	bash test/valgrind.sh $(VALGRIND_SUITES)
 
 .PHONY: valgrind-check
+
+# libFuzzer targets for the decoders and HCRN parsing, outside the backend
+# (fuzz/run.sh; FUZZ_SECONDS per target, default 600)
+fuzz:
+	bash fuzz/run.sh
+
+.PHONY: fuzz

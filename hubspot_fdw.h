@@ -539,6 +539,23 @@ extern void hs_crm_plan(PlannerInfo *root, RelOptInfo *baserel, HsOptions *opts,
 extern const HsKindRoutine hs_settings_routine;
 
 /* ------------------------------------------------------------------
+ * hcrn.c: record names (HCRN) and the types with record permissions
+ * ------------------------------------------------------------------
+ */
+#define HS_PERM_NTYPES 4
+typedef struct HsPermType
+{
+	const char *name;			/* object_type, and the CRM URL segment */
+	const char *type_id;		/* object_type_id, in the HCRN */
+} HsPermType;
+
+extern const HsPermType hs_perm_types[HS_PERM_NTYPES];
+extern int	hs_perm_type_index(const char *s, bool by_id);
+extern int64 hs_perm_parse_id(const char *s);
+extern bool hs_perm_parse_hcrn(const char *s, int64 *account, int *type,
+							   int64 *id, char **type_id);
+
+/* ------------------------------------------------------------------
  * permitted.c: permitted_users (who may act on each CRM record), and the
  * join of a CRM table with it
  * ------------------------------------------------------------------

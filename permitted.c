@@ -76,19 +76,6 @@
 #include "utils/rel.h"
 #include "utils/ruleutils.h"
 
-/* The object types HubSpot reports permissions for */
-#define HS_PERM_NTYPES 4
-static const struct
-{
-	const char *name;			/* object_type, and the CRM URL segment */
-	const char *type_id;		/* object_type_id, in the HCRN */
-}			hs_perm_types[HS_PERM_NTYPES] = {
-	{"contacts", "0-1"},
-	{"companies", "0-2"},
-	{"deals", "0-3"},
-	{"tickets", "0-5"}
-};
-
 #define HS_PERM_PATH "/resource-permissions/v3/permitted-users"
 #define HS_PERM_ACTION_PREFIX "crm-object:"
 
@@ -186,23 +173,6 @@ typedef struct HsPermState
  */
 
 /*
- * hs_perm_type_index
- *		The type a name (by_id false) or type id names, or -1.
- */
-static int
-hs_perm_type_index(const char *s, bool by_id)
-{
-	int			i;
-
-	for (i = 0; i < HS_PERM_NTYPES; i++)
-	{
-		if (strcmp(s, by_id ? hs_perm_types[i].type_id : hs_perm_types[i].name) == 0)
-			return i;
-	}
-	return -1;
-}
-
-/*
  * hs_perm_unknown_type
  *		The error for an object type HubSpot has no permissions for.
  */
@@ -217,74 +187,6 @@ hs_perm_unknown_type(const char *value, bool by_id)
 			 errhint("Compare %s with one of those %s.",
 					 by_id ? "object_type_id" : "object_type",
 					 by_id ? "ids" : "names")));
-}
-
-/*
- * hs_perm_parse_id
- *		A record id as a number: a positive whole number, or an error.
- */
-static int64
-hs_perm_parse_id(const char *s)
-{
-	const char *p;
-	char	   *end;
-	long long	v;
-
-	for (p = s; *p; p++)
-	{
-		if (*p < '0' || *p > '9')
-			break;
-	}
-	errno = 0;
-	v = (*s >= '1' && *s <= '9' && *p == '\0') ? strtoll(s, &end, 10) : 0;
-	if (v <= 0 || errno != 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
-				 errmsg("invalid HubSpot record id \"%s\"", s),
-				 errdetail("An HCRN names a record by its id, a positive whole number.")));
-	return (int64) v;
-}
-
-/*
- * hs_perm_parse_hcrn
- *		Split "hcrn:{account}:crm-object:{typeId}:{id}".  False if it does
- *		not have that form; *type is -1 for a type id HubSpot reports no
- *		permissions for.
- */
-static bool
-hs_perm_parse_hcrn(const char *s, int64 *account, int *type, int64 *id,
-				   char **type_id)
-{
-	const char *p = s;
-	char	   *end;
-	const char *t;
-	char	   *tid;
-
-	if (strncmp(p, "hcrn:", 5) != 0)
-		return false;
-	p += 5;
-	if (*p < '1' || *p > '9')
-		return false;
-	errno = 0;
-	*account = strtoll(p, &end, 10);
-	if (errno != 0 || strncmp(end, ":crm-object:", 12) != 0)
-		return false;
-	t = end + 12;
-	p = strchr(t, ':');
-	if (p == NULL || p == t)
-		return false;
-	tid = pnstrdup(t, p - t);
-	p++;
-	if (*p < '1' || *p > '9')
-		return false;
-	errno = 0;
-	*id = strtoll(p, &end, 10);
-	if (errno != 0 || *end != '\0' || *id <= 0)
-		return false;
-	*type = hs_perm_type_index(tid, true);
-	if (type_id)
-		*type_id = tid;
-	return true;
 }
 
 /*
