@@ -36,9 +36,11 @@ cleanup() {
 }
 trap cleanup EXIT
 ok() { echo "ok: $*"; }
+step() { echo "[$(date -u +%H:%M:%S)] $*"; }
 fail() { echo "FAIL: $*"; FAILED=1; }
 
 # a simulator of its own, at HubSpot's lowest limits
+step "starting a simulator at 100 requests a 10 s"
 python3 "$TEST_DIR/hubspot_sim.py" --port 0 --port-file "$TMP/sim.port" --seed 7 \
 	--users "$USERS" --contacts 10 --companies 10 --deals 10 --tickets 10 --custom 10 \
 	--rate-limit-per-10s 100 --search-per-second 5 --quiet >"$TMP/sim.log" 2>&1 &
@@ -46,6 +48,7 @@ SIM_PID=$!
 for _ in $(seq 100); do [[ -s $TMP/sim.port ]] && break; sleep 0.1; done
 SIM=http://127.0.0.1:$(cat "$TMP/sim.port")
 
+step "restarting the cluster with the library preloaded"
 echo "shared_preload_libraries = 'hubspot_fdw'   # ratelimit.sh" >>"$EXTRA"
 restart_cluster || { fail "the cluster did not restart with the preload"; exit 1; }
 psql -X -q -v ON_ERROR_STOP=1 -v sim="$SIM" <<-'SQL' || exit 1
@@ -58,16 +61,19 @@ SQL
 # (max_retries 0: a 429 would reach the user as an error at once)
 
 start=$SECONDS
+PIDS=()
 for s in 1 2; do
-	psql -X -At >"$TMP/session$s.out" 2>&1 <<-'SQL' &
+	timeout 200 psql -X -At >"$TMP/session$s.out" 2>&1 <<-'SQL' &
 		SELECT count(*) FROM rl_users;
 		SELECT count(*) FROM rl_users;
 		SELECT count(*) FROM rl_users;
 		SELECT count(*) FROM rl_users;
 	SQL
+	PIDS+=($!)
 done
-wait
+wait "${PIDS[@]}"   # not the simulator
 took=$((SECONDS - start))
+step "sessions done"
 
 HUBSPOT_SIM_URL=$SIM simctl log >"$TMP/requests.log"
 total=$(grep -c ' /crm/v3/objects/users' "$TMP/requests.log")
