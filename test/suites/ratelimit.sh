@@ -60,6 +60,7 @@ psql -X -q -v ON_ERROR_STOP=1 -v sim="$SIM" <<-'SQL' || exit 1
 SQL
 # (max_retries 0: a 429 would reach the user as an error at once)
 
+step "two sessions, 500 requests each"
 start=$SECONDS
 PIDS=()
 for s in 1 2; do
