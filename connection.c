@@ -14,6 +14,8 @@
 
 #include "hubspot_fdw.h"
 
+#include "funcapi.h"
+
 #include "access/xact.h"
 #include "catalog/pg_foreign_server.h"
 #include "catalog/pg_user_mapping.h"
@@ -34,6 +36,8 @@ typedef struct HsServerCounters
 } HsServerCounters;
 
 static HTAB *hs_counters_by_server = NULL;
+
+PG_FUNCTION_INFO_V1(hubspot_fdw_counters);
 
 static void hs_xact_callback(XactEvent event, void *arg);
 static void hs_subxact_callback(SubXactEvent event, SubTransactionId mySubid,
@@ -293,4 +297,40 @@ hs_counters_add(HsCounters *into, const HsCounters *from)
 	into->repeats += from->repeats;
 	into->bytes += from->bytes;
 	into->waited_ms += from->waited_ms;
+}
+
+/*
+ * hubspot_fdw_counters
+ *		SQL: this backend's counters, one row per server it has used
+ *		(the view hubspot_fdw_stats).
+ */
+Datum
+hubspot_fdw_counters(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	HASH_SEQ_STATUS seq;
+	HsServerCounters *entry;
+
+	InitMaterializedSRF(fcinfo, 0);
+	if (hs_counters_by_server == NULL)
+		return (Datum) 0;
+	hash_seq_init(&seq, hs_counters_by_server);
+	while ((entry = hash_seq_search(&seq)) != NULL)
+	{
+		HsCounters *c = &entry->counters;
+		Datum		values[9];
+		bool		nulls[9] = {false};
+
+		values[0] = ObjectIdGetDatum(entry->serverid);
+		values[1] = Int64GetDatum(c->requests);
+		values[2] = Int64GetDatum(c->pages);
+		values[3] = Int64GetDatum(c->rows);
+		values[4] = Int64GetDatum(c->retries);
+		values[5] = Int64GetDatum(c->throttled);
+		values[6] = Int64GetDatum(c->repeats);
+		values[7] = Int64GetDatum(c->bytes);
+		values[8] = Float8GetDatum(c->waited_ms);
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	}
+	return (Datum) 0;
 }

@@ -21,3 +21,17 @@ CREATE FUNCTION hubspot_fdw_version()
 RETURNS text
 AS 'MODULE_PATHNAME'
 LANGUAGE C STRICT IMMUTABLE PARALLEL SAFE;
+
+-- this backend's HubSpot traffic, per server
+CREATE FUNCTION hubspot_fdw_counters(
+  OUT server oid, OUT requests bigint, OUT pages bigint, OUT rows bigint,
+  OUT retries bigint, OUT throttled bigint, OUT repeats bigint, OUT bytes bigint,
+  OUT waited_ms double precision)
+RETURNS SETOF record
+AS 'MODULE_PATHNAME'
+LANGUAGE C STRICT VOLATILE PARALLEL RESTRICTED;
+
+CREATE VIEW hubspot_fdw_stats AS
+  SELECT s.srvname AS server, c.requests, c.pages, c.rows, c.retries,
+         c.throttled, c.repeats, c.bytes, c.waited_ms
+    FROM hubspot_fdw_counters() c JOIN pg_foreign_server s ON s.oid = c.server;

@@ -49,8 +49,15 @@ SELECT id, properties ? 'hs_email' AS has_email, properties ? 'hs_job_title' AS 
        properties->>'hs_email' = hs_email AS same
   FROM hs_users ORDER BY id LIMIT 3;
 
--- the same connection serves the next query (keep-alive); counters per server
+-- the same connection serves the next query (keep-alive); counters per server,
+-- in the view hubspot_fdw_stats (this backend's traffic)
+SELECT requests AS before_requests, pages AS before_pages, bytes AS before_bytes
+  FROM hubspot_fdw_stats WHERE server = 'hs_basic' \gset
 SELECT count(*) FROM hs_users WHERE id > 0;
+SELECT server, requests - :before_requests AS requests, pages - :before_pages AS pages,
+       retries, throttled, bytes > :before_bytes AS bytes_counted
+  FROM hubspot_fdw_stats WHERE server = 'hs_basic';
+SELECT hubspot_fdw_version() ~ '^[0-9]+[.][0-9]+' AS has_version;
 
 -- clean up
 DROP SERVER hs_basic CASCADE;
