@@ -531,6 +531,8 @@ extern double hs_crm_remote_count(HsOptions *opts, List *groups);
  */
 extern void hs_crm_plan(PlannerInfo *root, RelOptInfo *baserel, HsOptions *opts,
 						List *clauses, Bitmapset *attrs_used, HsPushdown *pd);
+extern int	hs_column_attno(RelOptInfo *baserel, HsColumns *columns, Node *n);
+extern bool hs_is_equality(Oid opno, Oid inputcollid);
 
 /* ------------------------------------------------------------------
  * settings.c: settings users, roles, teams and owners

@@ -245,27 +245,6 @@ hs_perm_fields(HsColumns *columns, Bitmapset *attrs_used)
  */
 
 /*
- * hs_perm_is_equality
- *		True for an operator that is equality in a btree family, with a
- *		collation that compares exactly.
- */
-static bool
-hs_perm_is_equality(Oid opno, Oid inputcollid)
-{
-	List	   *interps = get_op_btree_interpretation(opno);
-	ListCell   *lc;
-
-	if (OidIsValid(inputcollid) && !get_collation_isdeterministic(inputcollid))
-		return false;
-	foreach(lc, interps)
-	{
-		if (((OpBtreeInterpretation *) lfirst(lc))->strategy == BTEqualStrategyNumber)
-			return true;
-	}
-	return false;
-}
-
-/*
  * hs_perm_column_field
  *		The field of a node that is a plain column of this relation, or
  *		HS_PF_NONE.
@@ -274,17 +253,9 @@ static int
 hs_perm_column_field(RelOptInfo *baserel, HsColumns *columns, int *fields,
 					 Node *n)
 {
-	Var		   *var;
+	int			attno = hs_column_attno(baserel, columns, n);
 
-	while (n && IsA(n, RelabelType))
-		n = (Node *) ((RelabelType *) n)->arg;
-	if (n == NULL || !IsA(n, Var))
-		return HS_PF_NONE;
-	var = (Var *) n;
-	if (var->varno != baserel->relid || var->varlevelsup != 0 ||
-		var->varattno <= 0 || var->varattno > columns->natts)
-		return HS_PF_NONE;
-	return fields[var->varattno - 1];
+	return attno > 0 ? fields[attno - 1] : HS_PF_NONE;
 }
 
 /*
@@ -365,7 +336,7 @@ hs_perm_classify(PlannerInfo *root, RelOptInfo *baserel, HsColumns *columns,
 		OpExpr	   *op = (OpExpr *) clause;
 
 		if (list_length(op->args) != 2 ||
-			!hs_perm_is_equality(op->opno, op->inputcollid))
+			!hs_is_equality(op->opno, op->inputcollid))
 			return NULL;
 		colnode = linitial(op->args);
 		valnode = lsecond(op->args);
@@ -383,7 +354,7 @@ hs_perm_classify(PlannerInfo *root, RelOptInfo *baserel, HsColumns *columns,
 		ScalarArrayOpExpr *sa = (ScalarArrayOpExpr *) clause;
 
 		if (!sa->useOr || list_length(sa->args) != 2 ||
-			!hs_perm_is_equality(sa->opno, sa->inputcollid))
+			!hs_is_equality(sa->opno, sa->inputcollid))
 			return NULL;
 		colnode = linitial(sa->args);
 		valnode = lsecond(sa->args);
@@ -1492,7 +1463,7 @@ hs_perm_join_crm_id_attno(Node *clause, RelOptInfo *crmrel, RelOptInfo *permrel,
 		return 0;
 	op = (OpExpr *) clause;
 	if (list_length(op->args) != 2 ||
-		!hs_perm_is_equality(op->opno, op->inputcollid))
+		!hs_is_equality(op->opno, op->inputcollid))
 		return 0;
 	for (side = 0; side < 2; side++)
 	{

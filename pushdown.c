@@ -110,24 +110,58 @@ hs_strip(Node *n)
 }
 
 /*
+ * hs_column_attno
+ *		The attribute number of a node that is a plain column of this
+ *		relation (through implicit casts), 0 if it is not one.  Every table
+ *		kind's planning uses it.
+ */
+int
+hs_column_attno(RelOptInfo *baserel, HsColumns *columns, Node *n)
+{
+	Var		   *var;
+
+	n = hs_strip(n);
+	if (n == NULL || !IsA(n, Var))
+		return 0;
+	var = (Var *) n;
+	if (var->varno != baserel->relid || var->varlevelsup != 0 ||
+		var->varattno <= 0 || var->varattno > columns->natts ||
+		columns->cols[var->varattno - 1].dropped)
+		return 0;
+	return var->varattno;
+}
+
+/*
+ * hs_is_equality
+ *		True for an operator that is equality in a btree family, with a
+ *		collation that compares exactly.
+ */
+bool
+hs_is_equality(Oid opno, Oid inputcollid)
+{
+	List	   *interps = get_op_btree_interpretation(opno);
+	ListCell   *lc;
+
+	if (OidIsValid(inputcollid) && !get_collation_isdeterministic(inputcollid))
+		return false;
+	foreach(lc, interps)
+	{
+		if (((OpBtreeInterpretation *) lfirst(lc))->strategy == BTEqualStrategyNumber)
+			return true;
+	}
+	return false;
+}
+
+/*
  * hs_my_column
  *		The column a node is, if it is a plain column of this relation.
  */
 static HsColumn *
 hs_my_column(HsPlanCxt *cx, Node *n)
 {
-	Var		   *var;
+	int			attno = hs_column_attno(cx->baserel, cx->columns, n);
 
-	n = hs_strip(n);
-	if (n == NULL || !IsA(n, Var))
-		return NULL;
-	var = (Var *) n;
-	if (var->varno != cx->baserel->relid || var->varlevelsup != 0 ||
-		var->varattno <= 0 || var->varattno > cx->columns->natts)
-		return NULL;
-	if (cx->columns->cols[var->varattno - 1].dropped)
-		return NULL;
-	return &cx->columns->cols[var->varattno - 1];
+	return attno > 0 ? &cx->columns->cols[attno - 1] : NULL;
 }
 
 /*

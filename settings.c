@@ -90,27 +90,6 @@ hs_settings_base(HsTableKind kind)
  */
 
 /*
- * hs_settings_is_equality
- *		True for an operator that is equality in a btree family, with a
- *		collation that compares exactly.
- */
-static bool
-hs_settings_is_equality(Oid opno, Oid inputcollid)
-{
-	List	   *interps = get_op_btree_interpretation(opno);
-	ListCell   *lc;
-
-	if (OidIsValid(inputcollid) && !get_collation_isdeterministic(inputcollid))
-		return false;
-	foreach(lc, interps)
-	{
-		if (((OpBtreeInterpretation *) lfirst(lc))->strategy == BTEqualStrategyNumber)
-			return true;
-	}
-	return false;
-}
-
-/*
  * hs_settings_field
  *		The field of a node that is a plain column of this relation that
  *		the table's kind can send, or HS_SF_NONE.
@@ -119,19 +98,13 @@ static HsSettingsField
 hs_settings_field(RelOptInfo *baserel, HsColumns *columns, HsTableKind kind,
 				  Node *n)
 {
-	Var		   *var;
+	int			attno = hs_column_attno(baserel, columns, n);
 	HsColumn   *col;
 
-	while (n && IsA(n, RelabelType))
-		n = (Node *) ((RelabelType *) n)->arg;
-	if (n == NULL || !IsA(n, Var))
+	if (attno == 0)
 		return HS_SF_NONE;
-	var = (Var *) n;
-	if (var->varno != baserel->relid || var->varlevelsup != 0 ||
-		var->varattno <= 0 || var->varattno > columns->natts)
-		return HS_SF_NONE;
-	col = &columns->cols[var->varattno - 1];
-	if (col->dropped || OidIsValid(col->elemtypid))
+	col = &columns->cols[attno - 1];
+	if (OidIsValid(col->elemtypid))
 		return HS_SF_NONE;
 	if (strcmp(col->remote_name, "id") == 0 &&
 		(col->typid == INT8OID || col->typid == INT4OID || col->typid == TEXTOID))
@@ -198,7 +171,7 @@ hs_settings_archived_qual(PlannerInfo *root, RelOptInfo *baserel,
 		Node	   *a;
 		Node	   *b;
 
-		if (list_length(op->args) != 2 || !hs_settings_is_equality(op->opno, op->inputcollid))
+		if (list_length(op->args) != 2 || !hs_is_equality(op->opno, op->inputcollid))
 			return NULL;
 		a = linitial(op->args);
 		b = lsecond(op->args);
@@ -244,7 +217,7 @@ hs_settings_classify(PlannerInfo *root, RelOptInfo *baserel, HsColumns *columns,
 	if (!IsA(clause, OpExpr))
 		return HS_SF_NONE;
 	op = (OpExpr *) clause;
-	if (list_length(op->args) != 2 || !hs_settings_is_equality(op->opno, op->inputcollid))
+	if (list_length(op->args) != 2 || !hs_is_equality(op->opno, op->inputcollid))
 		return HS_SF_NONE;
 	colnode = linitial(op->args);
 	valnode = lsecond(op->args);
