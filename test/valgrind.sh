@@ -71,8 +71,8 @@ VG_PID=
 
 # one Valgrind report a block; ours when a frame is in hubspot_fdw.so
 python3 - "$HS_TMP/vg" <<'PY'
-import glob, re, sys
-ours, theirs, leaks = [], 0, 0
+import collections, glob, re, sys
+ours, theirs = [], collections.Counter()
 for path in sorted(glob.glob(sys.argv[1] + "/vg.*.log")):
     block = []
     for line in open(path, errors="replace").read().splitlines() + [""]:
@@ -84,10 +84,18 @@ for path in sorted(glob.glob(sys.argv[1] + "/vg.*.log")):
             if any("hubspot_fdw" in b for b in block):
                 ours.append((path, block))
             else:
-                theirs += 1
+                frames = [re.sub(r"^\s*(at|by) 0x[0-9A-F]+: ", "", b) for b in block[1:]
+                          if re.search(r"(at|by) 0x", b)]
+                frames = [f.split(" (")[0] for f in frames
+                          if not re.match(r"(malloc|calloc|realloc|strdup|operator new)\b", f)]
+                kind = re.sub(r"[0-9,]+ (\(.*\) )?bytes in [0-9,]+ blocks", "N bytes", block[0])
+                kind = re.sub(r" in loss record .*", "", kind)
+                theirs[kind[:50] + " <- " + " <- ".join(frames[:3])] += 1
         block = []
 print("valgrind: %d reports in the wrapper's code, %d in PostgreSQL's own (not failed on), %d logs"
-      % (len(ours), theirs, len(glob.glob(sys.argv[1] + "/vg.*.log"))))
+      % (len(ours), sum(theirs.values()), len(glob.glob(sys.argv[1] + "/vg.*.log"))))
+for what, n in theirs.most_common(8):
+    print("  %4d x %s" % (n, what))
 for path, block in ours[:20]:
     print("---", path)
     print("\n".join(block))
