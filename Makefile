@@ -3,7 +3,7 @@
 MODULE_big = hubspot_fdw
 OBJS = hubspot_fdw.o option.o connection.o http.o decode.o deparse.o \
 	convert.o crm.o pushdown.o \
-	permitted.o hcrn.o settings.o limit.o
+	permitted.o hcrn.o settings.o limit.o import.o
 PGFILEDESC = "hubspot_fdw - foreign data wrapper for HubSpot"
 
 EXTENSION = hubspot_fdw
@@ -12,7 +12,7 @@ DATA = hubspot_fdw--1.0.sql
 SHLIB_LINK = -lcurl -ljson-c
 PG_CPPFLAGS = -I/usr/include/json-c -Wall -Wmissing-prototypes
 
-REGRESS = basic types errors cancel pushdown oracle permitted settings faults
+REGRESS = basic types errors cancel pushdown oracle permitted settings faults import
 REGRESS_OPTS = --load-extension=hubspot_fdw
 
 PG_CONFIG ?= pg_config

@@ -647,3 +647,84 @@ hs_parse_permitted_users(const char *body, size_t len, bool paged,
 	MemoryContextSwitchTo(old);
 	return n;
 }
+
+/*
+ * hs_property_defs
+ *		Property definitions ({"name", "type", "fieldType", "hidden"}) of a
+ *		JSON array, appended to defs.
+ */
+static List *
+hs_property_defs(json_object *arr, List *defs)
+{
+	int			n = json_object_is_type(arr, json_type_array) ?
+		(int) json_object_array_length(arr) : 0;
+	int			i;
+
+	for (i = 0; i < n; i++)
+	{
+		json_object *p = json_object_array_get_idx(arr, i);
+		json_object *hidden;
+		HsPropertyDef *d;
+
+		if (!json_object_is_type(p, json_type_object))
+			continue;
+		d = palloc0(sizeof(HsPropertyDef));
+		d->name = hs_get_str(p, "name");
+		d->type = hs_get_str(p, "type");
+		d->field_type = hs_get_str(p, "fieldType");
+		d->hidden = json_object_object_get_ex(p, "hidden", &hidden) &&
+			json_object_get_boolean(hidden);
+		if (d->name != NULL && d->name[0] != '\0')
+			defs = lappend(defs, d);
+	}
+	return defs;
+}
+
+/*
+ * hs_parse_properties
+ *		The property definitions of an answer of the properties API
+ *		({"results": [...]}), appended to defs, in the current context.
+ */
+List *
+hs_parse_properties(const char *body, size_t len, const char *what,
+					MemoryContext cxt, List *defs)
+{
+	HsPage		page;
+
+	hs_page_parse(&page, body, len, "results", what, cxt);
+	return hs_property_defs(page.results, defs);
+}
+
+/*
+ * hs_parse_schemas
+ *		The custom object types of an answer of the schemas API: a list of
+ *		HsObjectSchema, each with its property definitions.
+ */
+List *
+hs_parse_schemas(const char *body, size_t len, const char *what,
+				 MemoryContext cxt)
+{
+	HsPage		page;
+	List	   *out = NIL;
+	int			i;
+
+	hs_page_parse(&page, body, len, "results", what, cxt);
+	for (i = 0; i < page.nresults; i++)
+	{
+		json_object *o = hs_page_record(&page, i);
+		json_object *props;
+		HsObjectSchema *sc;
+
+		if (!json_object_is_type(o, json_type_object))
+			continue;
+		sc = palloc0(sizeof(HsObjectSchema));
+		sc->name = hs_get_str(o, "name");
+		sc->object_type_id = hs_get_str(o, "objectTypeId");
+		if (json_object_object_get_ex(o, "properties", &props))
+			sc->properties = hs_property_defs(props, NIL);
+		if (sc->name && sc->object_type_id)
+			out = lappend(out, sc);
+	}
+	return out;
+}
+

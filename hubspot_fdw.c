@@ -103,6 +103,7 @@ hubspot_fdw_handler(PG_FUNCTION_ARGS)
 
 	/* joins of a CRM table with permitted_users (permitted.c) */
 	routine->GetForeignJoinPaths = hs_permitted_join_paths;
+	routine->ImportForeignSchema = hs_import_foreign_schema;
 
 	PG_RETURN_POINTER(routine);
 }

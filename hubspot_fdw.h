@@ -87,6 +87,7 @@ typedef struct HsOptions
 } HsOptions;
 
 extern HsOptions *hs_get_options(Oid foreigntableid, Oid userid);
+extern HsOptions *hs_server_options(Oid serverid, Oid userid);
 extern char *hs_column_remote_name(Oid relid, AttrNumber attnum);
 extern bool hs_parse_object(const char *object, HsTableKind *kind,
 							char **object_type);
@@ -286,6 +287,26 @@ typedef struct HsPermittedEntry
 	int64	   *users;			/* settings user ids */
 } HsPermittedEntry;
 
+/* A property definition, and a custom object type (IMPORT FOREIGN SCHEMA) */
+typedef struct HsPropertyDef
+{
+	char	   *name;
+	char	   *type;			/* string, number, bool, datetime, date, enumeration */
+	char	   *field_type;		/* checkbox: a multi-value enumeration */
+	bool		hidden;
+} HsPropertyDef;
+
+typedef struct HsObjectSchema
+{
+	char	   *name;
+	char	   *object_type_id;
+	List	   *properties;		/* of HsPropertyDef */
+} HsObjectSchema;
+
+extern List *hs_parse_properties(const char *body, size_t len, const char *what,
+								 MemoryContext cxt, List *defs);
+extern List *hs_parse_schemas(const char *body, size_t len, const char *what,
+							  MemoryContext cxt);
 extern int	hs_parse_permitted_users(const char *body, size_t len, bool paged,
 									 const char *what, MemoryContext cxt,
 									 HsPermittedEntry **entries,
@@ -539,6 +560,12 @@ extern bool hs_is_equality(Oid opno, Oid inputcollid);
  * ------------------------------------------------------------------
  */
 extern const HsKindRoutine hs_settings_routine;
+
+/* ------------------------------------------------------------------
+ * import.c: IMPORT FOREIGN SCHEMA hubspot
+ * ------------------------------------------------------------------
+ */
+extern List *hs_import_foreign_schema(ImportForeignSchemaStmt *stmt, Oid serverOid);
 
 /* ------------------------------------------------------------------
  * hcrn.c: record names (HCRN) and the types with record permissions

@@ -442,9 +442,32 @@ hs_apply_option(HsOptions *o, DefElem *d)
 HsOptions *
 hs_get_options(Oid foreigntableid, Oid userid)
 {
-	HsOptions  *o = palloc0(sizeof(HsOptions));
 	ForeignTable *table = GetForeignTable(foreigntableid);
-	ForeignServer *server = GetForeignServer(table->serverid);
+	HsOptions  *o = hs_server_options(table->serverid, userid);
+	ListCell   *lc;
+
+	foreach(lc, table->options)
+		hs_apply_option(o, (DefElem *) lfirst(lc));
+
+	if (o->object == NULL ||
+		!hs_parse_object(o->object, &o->kind, &o->object_type))
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_OPTION_NAME_NOT_FOUND),
+				 errmsg("foreign table \"%s\" has no valid option \"object\"",
+						get_rel_name(foreigntableid))));
+	return o;
+}
+
+/*
+ * hs_server_options
+ *		The options of a server and user mapping, without a table (the
+ *		defaults, then the server's, then the user mapping's).
+ */
+HsOptions *
+hs_server_options(Oid serverid, Oid userid)
+{
+	HsOptions  *o = palloc0(sizeof(HsOptions));
+	ForeignServer *server = GetForeignServer(serverid);
 	UserMapping *user;
 	ListCell   *lc;
 
@@ -460,20 +483,11 @@ hs_get_options(Oid foreigntableid, Oid userid)
 
 	foreach(lc, server->options)
 		hs_apply_option(o, (DefElem *) lfirst(lc));
-	o->serverid = table->serverid;
+	o->serverid = serverid;
 	o->userid = userid;
-	user = GetUserMapping(userid, table->serverid);
+	user = GetUserMapping(userid, serverid);
 	foreach(lc, user->options)
 		hs_apply_option(o, (DefElem *) lfirst(lc));
-	foreach(lc, table->options)
-		hs_apply_option(o, (DefElem *) lfirst(lc));
-
-	if (o->object == NULL ||
-		!hs_parse_object(o->object, &o->kind, &o->object_type))
-		ereport(ERROR,
-				(errcode(ERRCODE_FDW_OPTION_NAME_NOT_FOUND),
-				 errmsg("foreign table \"%s\" has no valid option \"object\"",
-						get_rel_name(foreigntableid))));
 	return o;
 }
 
