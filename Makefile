@@ -3,7 +3,7 @@
 MODULE_big = hubspot_fdw
 OBJS = hubspot_fdw.o option.o connection.o http.o decode.o deparse.o \
 	convert.o crm.o pushdown.o \
-	permitted.o hcrn.o settings.o limit.o import.o
+	permitted.o hcrn.o settings.o limit.o import.o modify.o
 PGFILEDESC = "hubspot_fdw - foreign data wrapper for HubSpot"
 
 EXTENSION = hubspot_fdw

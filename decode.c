@@ -237,6 +237,32 @@ hs_get_str(json_object *obj, const char *key)
 }
 
 /*
+ * hs_json_get_str
+ *		A field of an object as a palloc'd string (numbers in their JSON
+ *		text), or NULL when absent or null.
+ */
+char *
+hs_json_get_str(json_object *obj, const char *key)
+{
+	return hs_get_str(obj, key);
+}
+
+/*
+ * hs_get_bool
+ *		A boolean field of an object; false when absent or not a boolean.
+ */
+static bool
+hs_get_bool(json_object *obj, const char *key)
+{
+	json_object *v;
+
+	return obj != NULL && json_object_is_type(obj, json_type_object) &&
+		json_object_object_get_ex(obj, key, &v) &&
+		json_object_is_type(v, json_type_boolean) &&
+		json_object_get_boolean(v);
+}
+
+/*
  * hs_json_get_int64
  *		A member as a number, or dflt.
  */
@@ -392,14 +418,16 @@ hs_json_array_texts(json_object *arr)
 }
 
 /*
- * hs_record_to_row
- *		Fill the values of the retrieved columns from one record.  Record
+ * hs_record_fill
+ *		Fill the values of the columns in attrs from one record.  Record
  *		fields (id, createdAt, ...) and properties for CRM tables; for the
- *		other tables, each column's top-level JSON field.
+ *		other tables, each column's top-level JSON field.  With
+ *		only_present, a column whose field or property the record leaves
+ *		out keeps the value it had.
  */
-void
-hs_record_to_row(HsColumns *columns, List *retrieved_attrs, json_object *rec,
-				 Datum *values, bool *nulls)
+static void
+hs_record_fill(HsColumns *columns, List *retrieved_attrs, json_object *rec,
+			   Datum *values, bool *nulls, bool only_present)
 {
 	json_object *props = NULL;
 	ErrorContextCallback errcb;
@@ -458,6 +486,8 @@ hs_record_to_row(HsColumns *columns, List *retrieved_attrs, json_object *rec,
 				break;
 		}
 
+		if (only_present && v == NULL)
+			continue;
 		if (col->source == HS_COL_ARCHIVED && v == NULL)
 		{
 			/* HubSpot leaves "archived" out of some answers: active */
@@ -486,6 +516,85 @@ hs_record_to_row(HsColumns *columns, List *retrieved_attrs, json_object *rec,
 			values[attnum - 1] = hs_convert_value(col, text, &nulls[attnum - 1]);
 	}
 	error_context_stack = errcb.previous;
+}
+
+/*
+ * hs_record_to_row
+ *		Fill the values of the retrieved columns from one record; what the
+ *		record leaves out is NULL.
+ */
+void
+hs_record_to_row(HsColumns *columns, List *retrieved_attrs, json_object *rec,
+				 Datum *values, bool *nulls)
+{
+	hs_record_fill(columns, retrieved_attrs, rec, values, nulls, false);
+}
+
+/*
+ * hs_record_overlay
+ *		Overwrite the values of the columns in attrs that one record
+ *		carries (an answer to a write), leaving the others as they are.
+ */
+void
+hs_record_overlay(HsColumns *columns, List *attrs, json_object *rec,
+				  Datum *values, bool *nulls)
+{
+	hs_record_fill(columns, attrs, rec, values, nulls, true);
+}
+
+/*
+ * hs_json_string_list
+ *		A record's array of strings (or numbers) at key, as C strings; NIL
+ *		when absent or null.
+ */
+List *
+hs_json_string_list(json_object *rec, const char *key)
+{
+	json_object *v;
+	List	   *out = NIL;
+	List	   *elems;
+	ListCell   *lc;
+
+	if (rec == NULL || !json_object_object_get_ex(rec, key, &v) ||
+		!json_object_is_type(v, json_type_array))
+		return NIL;
+	elems = hs_json_array_texts(v);
+	foreach(lc, elems)
+	{
+		if (lfirst(lc) != NULL)
+			out = lappend(out, lfirst(lc));
+	}
+	return out;
+}
+
+/*
+ * hs_parse_batch_errors
+ *		The errors of a batch answer (207): the first message, and every id
+ *		named in the errors' context ("ids"), as C strings.
+ */
+void
+hs_parse_batch_errors(const char *body, size_t len, char **message, List **ids)
+{
+	json_object *root;
+	json_object *errors;
+	size_t		i;
+
+	*message = NULL;
+	*ids = NIL;
+	root = hs_json_parse(body, len, "the batch answer", CurrentMemoryContext);
+	if (!json_object_object_get_ex(root, "errors", &errors) ||
+		!json_object_is_type(errors, json_type_array))
+		return;
+	for (i = 0; i < json_object_array_length(errors); i++)
+	{
+		json_object *e = json_object_array_get_idx(errors, i);
+		json_object *ctx;
+
+		if (*message == NULL)
+			*message = hs_get_str(e, "message");
+		if (json_object_object_get_ex(e, "context", &ctx))
+			*ids = list_concat(*ids, hs_json_string_list(ctx, "ids"));
+	}
 }
 
 /*
@@ -664,6 +773,7 @@ hs_property_defs(json_object *arr, List *defs)
 	{
 		json_object *p = json_object_array_get_idx(arr, i);
 		json_object *hidden;
+		json_object *meta;
 		HsPropertyDef *d;
 
 		if (!json_object_is_type(p, json_type_object))
@@ -674,6 +784,10 @@ hs_property_defs(json_object *arr, List *defs)
 		d->field_type = hs_get_str(p, "fieldType");
 		d->hidden = json_object_object_get_ex(p, "hidden", &hidden) &&
 			json_object_get_boolean(hidden);
+		d->read_only = hs_get_bool(p, "calculated");
+		if (json_object_object_get_ex(p, "modificationMetadata", &meta) &&
+			hs_get_bool(meta, "readOnlyValue"))
+			d->read_only = true;
 		if (d->name != NULL && d->name[0] != '\0')
 			defs = lappend(defs, d);
 	}
@@ -728,3 +842,30 @@ hs_parse_schemas(const char *body, size_t len, const char *what,
 	return out;
 }
 
+
+/*
+ * hs_parse_id_names
+ *		The ids and names of a list answer ({"results": [{id, name}]}), as
+ *		two parallel lists of C strings (roles, teams).
+ */
+void
+hs_parse_id_names(const char *body, size_t len, const char *what,
+				  MemoryContext cxt, List **ids, List **names)
+{
+	HsPage		page;
+	int			i;
+
+	*ids = *names = NIL;
+	hs_page_parse(&page, body, len, "results", what, cxt);
+	for (i = 0; i < page.nresults; i++)
+	{
+		json_object *r = hs_page_record(&page, i);
+		char	   *id = hs_get_str(r, "id");
+		char	   *name = hs_get_str(r, "name");
+
+		if (id == NULL)
+			continue;
+		*ids = lappend(*ids, id);
+		*names = lappend(*names, name ? name : pstrdup(""));
+	}
+}

@@ -476,3 +476,82 @@ hs_make_filter(const char *property, const char *op, const char *value)
 					  value ? list_make1(makeString(pstrdup(value))) : NIL,
 					  makeInteger(0));
 }
+
+/*
+ * hs_fields_object
+ *		A JSON object of fields to write (a List of HsField).
+ */
+static json_object *
+hs_fields_object(List *fields)
+{
+	json_object *o = json_object_new_object();
+	ListCell   *lc;
+
+	foreach(lc, fields)
+	{
+		HsField    *f = (HsField *) lfirst(lc);
+		json_object *v;
+
+		if (f->is_array)
+		{
+			ListCell   *le;
+
+			v = json_object_new_array();
+			foreach(le, f->values)
+				json_object_array_add(v, json_object_new_string((char *) lfirst(le)));
+		}
+		else if (f->value == NULL)
+			v = NULL;
+		else if (f->is_bool)
+			v = json_object_new_boolean(strcmp(f->value, "true") == 0);
+		else
+			v = json_object_new_string(f->value);
+		json_object_object_add(o, f->name, v);
+	}
+	return o;
+}
+
+/*
+ * hs_build_fields_body
+ *		The body of a create or an update: the fields as an object, or
+ *		wrapped in one named wrap ({"properties": {...}}).
+ */
+char *
+hs_build_fields_body(List *fields, const char *wrap)
+{
+	json_object *o = hs_fields_object(fields);
+
+	if (wrap)
+	{
+		json_object *root = json_object_new_object();
+
+		json_object_object_add(root, wrap, o);
+		o = root;
+	}
+	return hs_json_finish(o);
+}
+
+/*
+ * hs_build_batch_update_body
+ *		POST body of batch/update: one input per id, with its properties
+ *		(field_lists: a List of Lists of HsField, parallel to ids).
+ */
+char *
+hs_build_batch_update_body(List *ids, List *field_lists)
+{
+	json_object *root = json_object_new_object();
+	json_object *inputs = json_object_new_array();
+	ListCell   *li,
+			   *lf;
+
+	forboth(li, ids, lf, field_lists)
+	{
+		json_object *in = json_object_new_object();
+
+		json_object_object_add(in, "id", json_object_new_string((char *) lfirst(li)));
+		json_object_object_add(in, "properties", hs_fields_object((List *) lfirst(lf)));
+		json_object_array_add(inputs, in);
+	}
+	json_object_object_add(root, "inputs", inputs);
+	return hs_json_finish(root);
+}

@@ -103,6 +103,17 @@ hubspot_fdw_handler(PG_FUNCTION_ARGS)
 
 	/* joins of a CRM table with permitted_users (permitted.c) */
 	routine->GetForeignJoinPaths = hs_permitted_join_paths;
+
+	/* writes (modify.c) */
+	routine->IsForeignRelUpdatable = hs_is_updatable;
+	routine->AddForeignUpdateTargets = hs_add_update_targets;
+	routine->PlanForeignModify = hs_plan_modify;
+	routine->BeginForeignModify = hs_begin_modify;
+	routine->ExecForeignInsert = hs_exec_insert;
+	routine->ExecForeignUpdate = hs_exec_update;
+	routine->ExecForeignDelete = hs_exec_delete;
+	routine->EndForeignModify = hs_end_modify;
+	routine->ExplainForeignModify = hs_explain_modify;
 	routine->ImportForeignSchema = hs_import_foreign_schema;
 
 	PG_RETURN_POINTER(routine);

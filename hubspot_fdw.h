@@ -38,6 +38,7 @@ struct HsColumns;
 #define HS_SEARCH_PAGE_MAX 200
 #define HS_SEARCH_RESULT_CAP 10000
 #define HS_BATCH_READ_MAX 100
+#define HS_BATCH_UPDATE_MAX 100
 #define HS_SEARCH_BODY_MAX 3000
 
 /* ------------------------------------------------------------------
@@ -276,7 +277,15 @@ extern int64 hs_json_get_int64(struct json_object *obj, const char *key,
 							   int64 dflt);
 extern void hs_record_to_row(struct HsColumns *columns, List *retrieved_attrs,
 							 struct json_object *rec, Datum *values, bool *nulls);
+extern void hs_record_overlay(struct HsColumns *columns, List *attrs,
+							  struct json_object *rec, Datum *values, bool *nulls);
 extern char *hs_record_id(struct json_object *rec);
+extern char *hs_json_get_str(struct json_object *obj, const char *key);
+extern List *hs_json_string_list(struct json_object *rec, const char *key);
+extern void hs_parse_id_names(const char *body, size_t len, const char *what,
+							  MemoryContext cxt, List **ids, List **names);
+extern void hs_parse_batch_errors(const char *body, size_t len, char **message,
+								  List **ids);
 
 /* One action's users for one record, from a permitted-users answer */
 typedef struct HsPermittedEntry
@@ -294,6 +303,7 @@ typedef struct HsPropertyDef
 	char	   *type;			/* string, number, bool, datetime, date, enumeration */
 	char	   *field_type;		/* checkbox: a multi-value enumeration */
 	bool		hidden;
+	bool		read_only;		/* readOnlyValue or calculated: not writable */
 } HsPropertyDef;
 
 typedef struct HsObjectSchema
@@ -404,6 +414,19 @@ extern char *hs_build_search_body(List *groups, List *sorts, List *properties,
 								  List *extra);
 extern List *hs_make_filter(const char *property, const char *op,
 							const char *value);
+
+/* One field of a body to write: a string, a boolean, null, or strings */
+typedef struct HsField
+{
+	const char *name;
+	char	   *value;			/* NULL: JSON null (unless is_array) */
+	List	   *values;			/* is_array: the elements, char * */
+	bool		is_array;
+	bool		is_bool;		/* value "true"/"false" as a JSON boolean */
+} HsField;
+
+extern char *hs_build_fields_body(List *fields, const char *wrap);
+extern char *hs_build_batch_update_body(List *ids, List *field_lists);
 extern char *hs_json_quote(const char *s);
 
 /* ------------------------------------------------------------------
@@ -560,6 +583,38 @@ extern bool hs_is_equality(Oid opno, Oid inputcollid);
  * ------------------------------------------------------------------
  */
 extern const HsKindRoutine hs_settings_routine;
+
+/* ------------------------------------------------------------------
+ * modify.c: INSERT, UPDATE and DELETE (CRM users, settings users)
+ * ------------------------------------------------------------------
+ */
+
+/* fdw_private of a ModifyTable's foreign relation, by slot */
+enum FdwModifyPrivateIndex
+{
+	FdwModifyPrivateTargetAttrs,	/* IntList: attnums written */
+	FdwModifyPrivateHasReturning,	/* Boolean: a RETURNING list */
+	FdwModifyPrivateNum
+};
+
+extern int	hs_is_updatable(Relation rel);
+extern void hs_add_update_targets(PlannerInfo *root, Index rtindex,
+								  RangeTblEntry *target_rte,
+								  Relation target_relation);
+extern List *hs_plan_modify(PlannerInfo *root, ModifyTable *plan,
+							Index resultRelation, int subplan_index);
+extern void hs_begin_modify(ModifyTableState *mtstate, ResultRelInfo *rinfo,
+							List *fdw_private, int subplan_index, int eflags);
+extern TupleTableSlot *hs_exec_insert(EState *estate, ResultRelInfo *rinfo,
+									  TupleTableSlot *slot, TupleTableSlot *planSlot);
+extern TupleTableSlot *hs_exec_update(EState *estate, ResultRelInfo *rinfo,
+									  TupleTableSlot *slot, TupleTableSlot *planSlot);
+extern TupleTableSlot *hs_exec_delete(EState *estate, ResultRelInfo *rinfo,
+									  TupleTableSlot *slot, TupleTableSlot *planSlot);
+extern void hs_end_modify(EState *estate, ResultRelInfo *rinfo);
+extern void hs_explain_modify(ModifyTableState *mtstate, ResultRelInfo *rinfo,
+							  List *fdw_private, int subplan_index,
+							  ExplainState *es);
 
 /* ------------------------------------------------------------------
  * import.c: IMPORT FOREIGN SCHEMA hubspot
