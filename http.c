@@ -797,6 +797,12 @@ hs_report_failure(HsConnection *conn, const HsRequest *req, HsSlot *slot,
 					 errmsg("HubSpot refused %s", label),
 					 errdetail_internal("%s", detail)));
 			break;
+		case 409:
+			ereport(ERROR,
+					(errcode(ERRCODE_UNIQUE_VIOLATION),
+					 errmsg("HubSpot refused %s: it conflicts with an existing record", label),
+					 errdetail_internal("%s", detail)));
+			break;
 		default:
 			ereport(ERROR,
 					(errcode(slot->status >= 500 ? ERRCODE_FDW_UNABLE_TO_ESTABLISH_CONNECTION : ERRCODE_FDW_ERROR),

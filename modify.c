@@ -320,7 +320,11 @@ hs_plan_modify(PlannerInfo *root, ModifyTable *plan, Index resultRelation,
 	}
 	columns = hs_columns_for_relation(rel, kind);
 
-	if (op == CMD_INSERT)
+	if (!(hs_is_updatable(rel) & (1 << op)))
+	{
+		/* the executor refuses the command itself, in its own words */
+	}
+	else if (op == CMD_INSERT)
 	{
 		int			i;
 
@@ -1009,13 +1013,18 @@ hs_settings_roles(HsModifyState *ms, TupleTableSlot *slot, HsPendingRow *p)
 
 /*
  * hs_lost_roles
- *		The roles a user holds that a PUT sending new_role drops.
+ *		The roles a user holds that a PUT sending new_role drops without
+ *		being asked to: setting role_id of a user with one role replaces
+ *		that role, which is what the UPDATE says.
  */
 static List *
 hs_lost_roles(HsPendingRow *p)
 {
 	List	   *lost = NIL;
 	ListCell   *lc;
+
+	if (p->role_given && list_length(p->old_roles) <= 1)
+		return NIL;
 
 	foreach(lc, p->old_roles)
 	{
