@@ -38,6 +38,7 @@ typedef struct HsServerCounters
 static HTAB *hs_counters_by_server = NULL;
 
 PG_FUNCTION_INFO_V1(hubspot_fdw_counters);
+PG_FUNCTION_INFO_V1(hubspot_fdw_reset_counters);
 
 static void hs_xact_callback(XactEvent event, void *arg);
 static void hs_subxact_callback(SubXactEvent event, SubTransactionId mySubid,
@@ -333,4 +334,26 @@ hubspot_fdw_counters(PG_FUNCTION_ARGS)
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	}
 	return (Datum) 0;
+}
+
+/*
+ * hubspot_fdw_reset_counters
+ *		SQL: forget this backend's counters, for every server (NULL) or for
+ *		one.
+ */
+Datum
+hubspot_fdw_reset_counters(PG_FUNCTION_ARGS)
+{
+	HASH_SEQ_STATUS seq;
+	HsServerCounters *entry;
+
+	if (hs_counters_by_server == NULL)
+		PG_RETURN_VOID();
+	hash_seq_init(&seq, hs_counters_by_server);
+	while ((entry = hash_seq_search(&seq)) != NULL)
+	{
+		if (PG_ARGISNULL(0) || entry->serverid == PG_GETARG_OID(0))
+			memset(&entry->counters, 0, sizeof(HsCounters));
+	}
+	PG_RETURN_VOID();
 }

@@ -30,7 +30,7 @@
 struct json_object;				/* json-c, opaque outside decode.c, deparse.c */
 struct HsColumns;
 
-#define HS_FDW_VERSION "1.0"
+#define HS_FDW_VERSION "1.1"
 #define HS_DEFAULT_API_URL "https://api.hubapi.com"
 
 /* Page and batch sizes HubSpot allows */
