@@ -415,6 +415,16 @@ hs_build_search_body(List *groups, List *sorts, List *properties, int limit,
 									 (flags & HS_FILTER_LOWER) != 0, &drop);
 			if (drop)
 				continue;
+
+			/*
+			 * A parameter that came to no value (NULL, an empty array, an
+			 * infinite date) leaves its filter nothing to send: leave the
+			 * filter out, Postgres checks the qual again.
+			 */
+			if (texts == NIL && hs_filter_has_param(f) &&
+				strcmp(strVal(lsecond(f)), "HAS_PROPERTY") != 0 &&
+				strcmp(strVal(lsecond(f)), "NOT_HAS_PROPERTY") != 0)
+				continue;
 			hs_add_filter(filters, strVal(linitial(f)), strVal(lsecond(f)),
 						  texts);
 			n++;

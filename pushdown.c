@@ -397,6 +397,9 @@ hs_classify_opexpr(HsPlanCxt *cx, OpExpr *op)
 			return NULL;
 		exact = false;
 	}
+	/* booleans: HubSpot documents no order for them, so no ranges */
+	if (ck == HS_VK_BOOL && strcmp(hsop, "EQ") != 0 && strcmp(hsop, "NEQ") != 0)
+		return NULL;
 	if (ck == HS_VK_FLOAT || strcmp(hsop, "NEQ") == 0)
 		exact = false;
 

@@ -195,5 +195,17 @@ SELECT count(*), sum(amount) FROM ld WHERE amount >= 100000 AND dealstage = 'clo
 SELECT count(*) FROM contacts WHERE birthdate < '1960-01-01' AND num_notes > 10;
 SELECT count(*) FROM projects WHERE due BETWEEN '2025-01-01' AND '2025-12-31';
 
+-- a parameter that comes to no value (NULL, an empty array) leaves its
+-- filter out of the search, and Postgres answers: no rows, no HubSpot 400
+SET plan_cache_mode = force_generic_plan;
+PREPARE p_null(text) AS SELECT count(*) FROM u WHERE hs_job_title = $1 AND id < 1100;
+EXECUTE p_null(NULL);
+EXECUTE p_null('Engineer');
+PREPARE p_empty(bigint[]) AS SELECT count(*) FROM u WHERE id = ANY ($1) AND hs_job_title = 'Engineer';
+EXECUTE p_empty('{}');
+RESET plan_cache_mode;
+-- booleans have no order at HubSpot: ranges on them stay local
+EXPLAIN (VERBOSE, COSTS OFF) SELECT count(*) FROM u WHERE hs_deactivated < true;
+
 -- clean up
 DROP SERVER hs_push CASCADE;
