@@ -144,6 +144,13 @@ hs_crm_list_page(HsScanState *ss, const char *type, List *properties,
 				  CurrentMemoryContext);
 	hs_check_cursor(page->next_after, *after, &req);
 	*after = page->next_after ? MemoryContextStrdup(after_cxt, page->next_after) : NULL;
+
+	/* prefetch: the next page travels while Postgres works on this one */
+	if (*after && ss->max_ahead > 0)
+	{
+		req.path = hs_build_list_path(type, properties, limit, *after);
+		(void) hs_send_ahead(ss, &req, 0);
+	}
 }
 
 /*
@@ -413,6 +420,29 @@ hs_crm_phase(HsScanState *ss, List **extra)
 }
 
 /*
+ * hs_crm_batch_request
+ *		The batch read of the (up to) 100 ids from position pos; returns
+ *		the position after them.
+ */
+static int
+hs_crm_batch_request(HsScanState *ss, int pos, HsRequest *req)
+{
+	const char *type = ss->opts->object_type;
+	int			n = list_length(ss->id_texts);
+	List	   *chunk = NIL;
+
+	while (pos < n && list_length(chunk) < HS_BATCH_READ_MAX)
+		chunk = lappend(chunk, list_nth(ss->id_texts, pos++));
+	memset(req, 0, sizeof(*req));
+	req->retry_safe = true;
+	req->method = HS_POST;
+	req->path = psprintf("/crm/v3/objects/%s/batch/read?archived=false", type);
+	req->body = hs_build_batch_read_body(chunk, ss->properties);
+	req->what = psprintf("a batch read of %s", type);
+	return pos;
+}
+
+/*
  * hs_crm_next_page
  *		Fetch the next page of a CRM scan.
  */
@@ -467,7 +497,6 @@ hs_crm_next_page(HsScanState *ss)
 
 		case HS_SCAN_BATCH:
 			{
-				List	   *chunk = NIL;
 				int			n;
 
 				if (ss->id_pos == 0 && ss->id_texts == NIL)
@@ -475,12 +504,23 @@ hs_crm_next_page(HsScanState *ss)
 				n = list_length(ss->id_texts);
 				if (ss->id_pos >= n)
 					return false;
-				while (ss->id_pos < n && list_length(chunk) < HS_BATCH_READ_MAX)
-					chunk = lappend(chunk, list_nth(ss->id_texts, ss->id_pos++));
-				req.method = HS_POST;
-				req.path = psprintf("/crm/v3/objects/%s/batch/read?archived=false", type);
-				req.body = hs_build_batch_read_body(chunk, ss->properties);
-				req.what = psprintf("a batch read of %s", type);
+
+				/* the batches are independent: several in flight at once */
+				if (ss->max_ahead > 0)
+				{
+					int			pos = ss->flights != NIL ? ss->ahead_pos : ss->id_pos;
+
+					while (pos < n)
+					{
+						int			next = hs_crm_batch_request(ss, pos, &req);
+
+						if (!hs_send_ahead(ss, &req, HS_ACCEPT_207))
+							break;
+						pos = next;
+					}
+					ss->ahead_pos = pos;
+				}
+				ss->id_pos = hs_crm_batch_request(ss, ss->id_pos, &req);
 				hs_send(ss, &req, &resp, HS_ACCEPT_207);
 				hs_page_parse(&ss->page, resp.body, resp.len, "results", req.what,
 							  ss->page_cxt);

@@ -231,6 +231,32 @@ hs_slot_detach(HsConnection *conn, HsSlot *slot)
 }
 
 /*
+ * hs_http_abandon
+ *		Drop one request in flight (a page sent ahead that is not wanted).
+ */
+void
+hs_http_abandon(HsConnection *conn, int slot)
+{
+	hs_slot_detach(conn, &conn->slots[slot]);
+}
+
+/*
+ * hs_http_free_slots
+ *		How many more requests the connection can have in flight.
+ */
+int
+hs_http_free_slots(HsConnection *conn)
+{
+	int			i,
+				n = 0;
+
+	for (i = 0; i < HS_MAX_SLOTS; i++)
+		if (!conn->slots[i].busy)
+			n++;
+	return n;
+}
+
+/*
  * hs_http_abandon_all
  *		Detach every transfer in flight (after an error or cancel).
  */

@@ -360,6 +360,7 @@ hs_scan_private(HsPushdown *pd, List *retrieved, List *properties)
 	fdw_private = lappend(fdw_private, pd->sorts);
 	fdw_private = lappend(fdw_private, makeInteger((int) Min(pd->limit, PG_INT32_MAX)));
 	fdw_private = lappend(fdw_private, pd->extra);
+	fdw_private = lappend(fdw_private, makeBoolean(pd->ahead));
 	Assert(list_length(fdw_private) == FdwScanPrivateNum);
 	return fdw_private;
 }
@@ -411,6 +412,14 @@ hubspotGetForeignPlan(PlannerInfo *root, RelOptInfo *baserel,
 	table_close(rel, NoLock);
 	properties = fpinfo->routine->properties(foreigntableid, attrs_used, fpinfo->opts);
 
+	/*
+	 * Requests may go ahead of Postgres (the next page while it works on
+	 * this one, several batches at once) only when it will want every
+	 * row: under a LIMIT above the scan, an EXISTS or a cursor, a page
+	 * sent ahead might be wasted.
+	 */
+	pd.ahead = (root->tuple_fraction <= 0.0 && pd.limit < 0);
+
 	return make_foreignscan(tlist, local_exprs, baserel->relid, pd.param_exprs,
 							hs_scan_private(&pd, retrieved, properties),
 							NIL, NIL, outer_plan);
@@ -440,6 +449,8 @@ hs_scan_create(Relation rel, Oid userid, List *priv, List *fdw_exprs,
 	ss->sorts = (List *) list_nth(priv, FdwScanPrivateSorts);
 	ss->limit = intVal(list_nth(priv, FdwScanPrivateLimit));
 	ss->extra = (List *) list_nth(priv, FdwScanPrivateExtra);
+	if (boolVal(list_nth(priv, FdwScanPrivateAhead)) && ss->opts->concurrent_requests > 1)
+		ss->max_ahead = ss->opts->concurrent_requests;
 	ss->columns = hs_columns_for_relation(rel, ss->opts->kind);
 	ss->econtext = ps->ps_ExprContext;
 	ss->param_states = ExecInitExprList(fdw_exprs, ps);
@@ -546,12 +557,47 @@ hs_eval_params(HsScanState *ss)
 }
 
 /*
+ * hs_same_request
+ *		Whether two requests ask the same thing.
+ */
+static bool
+hs_same_request(const HsRequest *a, const HsRequest *b)
+{
+	return a->method == b->method && strcmp(a->path, b->path) == 0 &&
+		((a->body == NULL && b->body == NULL) ||
+		 (a->body && b->body && strcmp(a->body, b->body) == 0));
+}
+
+/*
+ * hs_drop_flights
+ *		Abandon the requests a scan sent ahead (a rescan, the end, another
+ *		way taken).
+ */
+static void
+hs_drop_flights(HsScanState *ss)
+{
+	ListCell   *lc;
+
+	foreach(lc, ss->flights)
+	{
+		HsFlight   *f = (HsFlight *) lfirst(lc);
+
+		if (ss->conn)
+			hs_http_abandon(ss->conn, f->slot);
+		MemoryContextDelete(f->cxt);
+	}
+	list_free_deep(ss->flights);
+	ss->flights = NIL;
+}
+
+/*
  * hs_scan_reset
  *		Forget where a scan was, for a first run or a rescan.
  */
 void
 hs_scan_reset(HsScanState *ss)
 {
+	hs_drop_flights(ss);
 	MemoryContextReset(ss->page_cxt);
 	MemoryContextReset(ss->kind_cxt);
 	ss->have_page = false;
@@ -665,6 +711,7 @@ hs_scan_end(HsScanState *ss)
 {
 	if (ss == NULL)
 		return;
+	hs_drop_flights(ss);
 	if (ss->conn)
 		hs_counters_add(hs_server_counters(ss->conn->serverid), &ss->counters);
 	MemoryContextDelete(ss->scan_cxt);
@@ -807,8 +854,73 @@ hs_check_request_estimate(HsScanState *ss, int64 more)
 void
 hs_send(HsScanState *ss, HsRequest *req, HsResponse *resp, int accept)
 {
+	if (ss->flights != NIL)
+	{
+		HsFlight   *f = (HsFlight *) linitial(ss->flights);
+
+		if (hs_same_request(&f->req, req) && f->accept == accept)
+		{
+			int			slot = f->slot;
+
+			ss->flights = list_delete_first(ss->flights);
+			MemoryContextDelete(f->cxt);
+			pfree(f);
+			hs_http_finish(ss->conn, slot, req, resp, &ss->counters, accept);
+			return;
+		}
+		/* the scan went another way: what was sent ahead is not wanted */
+		hs_drop_flights(ss);
+	}
 	hs_check_request_budget(ss);
 	hs_http_execute(ss->conn, req, resp, &ss->counters, accept);
+}
+
+/*
+ * hs_flights
+ *		How many requests the scan has in flight ahead of their turn.
+ */
+int
+hs_flights(HsScanState *ss)
+{
+	return list_length(ss->flights);
+}
+
+/*
+ * hs_send_ahead
+ *		Send a request the scan will want next, before its turn, when the
+ *		plan allows (every row wanted), fewer than concurrent_requests
+ *		are in flight already and the connection keeps a slot for others; a
+ *		later hs_send of the same request takes its answer.  False when it
+ *		was not sent.
+ */
+bool
+hs_send_ahead(HsScanState *ss, HsRequest *req, int accept)
+{
+	HsFlight   *f;
+	MemoryContext old;
+
+	if (ss->conn == NULL || list_length(ss->flights) >= ss->max_ahead ||
+		hs_http_free_slots(ss->conn) < 2)
+		return false;
+	if (ss->opts->max_requests > 0 &&
+		ss->counters.requests >= ss->opts->max_requests)
+		return false;			/* hs_send will say so, in its turn */
+
+	f = MemoryContextAllocZero(ss->scan_cxt, sizeof(HsFlight));
+	f->cxt = AllocSetContextCreate(ss->scan_cxt, "hubspot_fdw request ahead",
+								   ALLOCSET_SMALL_SIZES);
+	old = MemoryContextSwitchTo(f->cxt);
+	f->req = *req;
+	f->req.path = pstrdup(req->path);
+	f->req.body = req->body ? pstrdup(req->body) : NULL;
+	f->req.what = req->what ? pstrdup(req->what) : NULL;
+	f->accept = accept;
+	MemoryContextSwitchTo(old);
+	f->slot = hs_http_start(ss->conn, &f->req, &ss->counters);
+	old = MemoryContextSwitchTo(ss->scan_cxt);
+	ss->flights = lappend(ss->flights, f);
+	MemoryContextSwitchTo(old);
+	return true;
 }
 
 /*

@@ -72,6 +72,7 @@ typedef struct HsOptions
 	int64		max_requests;	/* per scan; 0: no limit */
 	bool		use_remote_estimate;
 	bool		updatable;
+	int			concurrent_requests;	/* in flight per scan, 1: no prefetch */
 	char	   *ca_file;		/* NULL: the system's bundle */
 
 	/* user mapping */
@@ -235,6 +236,8 @@ extern void hs_http_finish(HsConnection *conn, int slot, const HsRequest *req,
 extern void hs_http_execute(HsConnection *conn, const HsRequest *req,
 							HsResponse *resp, HsCounters *counters, int accept);
 extern void hs_http_abandon_all(HsConnection *conn);
+extern void hs_http_abandon(HsConnection *conn, int slot);
+extern int	hs_http_free_slots(HsConnection *conn);
 extern void hs_sleep_ms(double ms, HsCounters *counters);
 extern char *hs_url_encode(const char *s);
 
@@ -453,6 +456,7 @@ typedef struct HsPushdown
 	List	   *extra;			/* kind-specific plan data (nodes) */
 	double		rows;			/* estimated rows returned */
 	double		requests;		/* estimated requests */
+	bool		ahead;			/* all rows wanted: requests may go ahead */
 } HsPushdown;
 
 /* fdw_private of a ForeignScan, by slot */
@@ -466,6 +470,7 @@ enum FdwScanPrivateIndex
 	FdwScanPrivateSorts,		/* search sorts */
 	FdwScanPrivateLimit,		/* Integer: limit, -1 for none */
 	FdwScanPrivateExtra,		/* kind-specific */
+	FdwScanPrivateAhead,		/* Boolean: requests may be sent ahead */
 	FdwScanPrivateNum
 };
 
@@ -510,7 +515,21 @@ typedef struct HsScanState
 	void	   *kind_state;		/* for the table kind, in kind_cxt */
 	MemoryContext kind_cxt;		/* reset at every (re)start of the scan */
 	HsCounters	counters;
+
+	/* requests sent ahead of their turn (prefetch, concurrency) */
+	int			max_ahead;		/* in flight at most; 0: nothing ahead */
+	List	   *flights;		/* of HsFlight, oldest first */
+	int			ahead_pos;		/* BATCH: id position after those in flight */
 } HsScanState;
+
+/* A request in flight ahead of its turn, its strings in its own context */
+typedef struct HsFlight
+{
+	int			slot;
+	HsRequest	req;
+	int			accept;
+	MemoryContext cxt;
+} HsFlight;
 
 /* What a table kind provides: planning, paging and rows */
 typedef struct HsKindRoutine
@@ -553,6 +572,8 @@ extern void hs_explain_counters(HsCounters *c, ExplainState *es);
 extern void hs_check_request_budget(HsScanState *ss);
 extern void hs_check_request_estimate(HsScanState *ss, int64 more);
 extern void hs_send(HsScanState *ss, HsRequest *req, HsResponse *resp, int accept);
+extern bool hs_send_ahead(HsScanState *ss, HsRequest *req, int accept);
+extern int	hs_flights(HsScanState *ss);
 extern bool hs_next_record_row(HsScanState *ss, Datum *values, bool *nulls);
 
 /* ------------------------------------------------------------------

@@ -64,6 +64,8 @@ static const HsOptionDef hs_options[] = {
 	{"use_remote_estimate", ForeignTableRelationId, HS_OPT_BOOL, 0},
 	{"updatable", ForeignServerRelationId, HS_OPT_BOOL, 0},
 	{"updatable", ForeignTableRelationId, HS_OPT_BOOL, 0},
+	{"concurrent_requests", ForeignServerRelationId, HS_OPT_POSITIVE_INT, HS_MAX_SLOTS - 2},
+	{"concurrent_requests", ForeignTableRelationId, HS_OPT_POSITIVE_INT, HS_MAX_SLOTS - 2},
 	{"access_token", UserMappingRelationId, HS_OPT_SECRET, 0},
 	{"object", ForeignTableRelationId, HS_OPT_OBJECT, 0},
 	{"allow_role_loss", ForeignTableRelationId, HS_OPT_BOOL, 0},
@@ -424,6 +426,8 @@ hs_apply_option(HsOptions *o, DefElem *d)
 		o->use_remote_estimate = defGetBoolean(d);
 	else if (strcmp(n, "updatable") == 0)
 		o->updatable = defGetBoolean(d);
+	else if (strcmp(n, "concurrent_requests") == 0)
+		o->concurrent_requests = atoi(defGetString(d));
 	else if (strcmp(n, "access_token") == 0)
 		o->access_token = defGetString(d);
 	else if (strcmp(n, "object") == 0)
@@ -480,6 +484,7 @@ hs_server_options(Oid serverid, Oid userid)
 	o->permitted_users_batch = 20;
 	o->max_requests = hs_guc_max_requests;	/* the options override it */
 	o->updatable = true;
+	o->concurrent_requests = 4;
 
 	foreach(lc, server->options)
 		hs_apply_option(o, (DefElem *) lfirst(lc));
