@@ -166,7 +166,7 @@ SELECT sync_users() AS synced;
 \! simctl log | cut -d' ' -f1-3
 SELECT max(hs_lastmodifieddate) AS last_sync FROM users_copy \gset
 -- changes in HubSpot: two users edited (one batch update), one moved to
--- another team (settings API, role kept), one new user
+-- another team (settings API, role kept), one new user, one user deleted
 CREATE TEMP TABLE sim_users (id bigint, hs_email text, hs_internal_user_id bigint,
   hs_job_title text, hs_availability_status text, hubspot_team_id text,
   hs_deactivated boolean, hs_lastmodifieddate timestamptz);
@@ -189,6 +189,10 @@ SELECT json_build_object('roleId', :'mover_role', 'primaryTeamId', :'marketing_t
 SELECT json_build_object('email', 'new.sync.user@example.com') AS body \gset
 \setenv BODY :body
 \! $HS_API -X POST -d "$BODY" "$HUBSPOT_SIM_URL/settings/v3/users/"
+SELECT id AS gone, hs_internal_user_id AS gone_user FROM sim_users
+ WHERE hs_job_title = 'Intern' ORDER BY id LIMIT 1 \gset
+\setenv ID :gone_user
+\! $HS_API -X DELETE "$HUBSPOT_SIM_URL/settings/v3/users/$ID"
 -- the sync fetches the four changed users in one search, and only them
 CREATE TEMP TABLE stats_before AS SELECT * FROM hubspot_fdw_stats WHERE server = 'hs_recipes';
 \! simctl clear-log
@@ -198,6 +202,13 @@ SELECT s.requests - b.requests AS requests, s.rows - b.rows AS rows
   FROM hubspot_fdw_stats s, stats_before b WHERE s.server = b.server;
 SELECT id, hs_email, hs_job_title, hs_availability_status, hubspot_team_id
   FROM users_copy WHERE hs_lastmodifieddate > :'last_sync' ORDER BY id;
+-- a deleted (archived) user matches no search: the copy keeps it until a
+-- full pass, one list of every user, removes what HubSpot no longer has
+SELECT count(*) AS gone_still_copied FROM users_copy WHERE id = :gone;
+\! simctl clear-log
+DELETE FROM users_copy WHERE id NOT IN (SELECT id FROM hs.users);
+\! simctl count
+SELECT count(*) AS gone_still_copied FROM users_copy WHERE id = :gone;
 -- the copy now matches the foreign table, and the simulator's own data
 \! simctl clear-log
 SELECT same_rows('SELECT id, hs_email, hs_internal_user_id, hs_job_title, hs_availability_status,
