@@ -12,7 +12,7 @@ DATA = hubspot_fdw--1.0.sql hubspot_fdw--1.1.sql hubspot_fdw--1.0--1.1.sql
 SHLIB_LINK = -lcurl -ljson-c
 PG_CPPFLAGS = -I/usr/include/json-c -Wall -Wmissing-prototypes
 
-REGRESS = basic types errors cancel pushdown oracle permitted settings faults import modify upgrade
+REGRESS = basic types errors cancel pushdown oracle permitted settings faults import modify recipes upgrade
 REGRESS_OPTS = --load-extension=hubspot_fdw
 
 PG_CONFIG ?= pg_config
