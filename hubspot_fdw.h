@@ -358,6 +358,8 @@ typedef struct HsColumn
 	bool		elembyval;
 	char		elemalign;
 	bool		dropped;
+	const char *search_property;	/* created_at, updated_at of users: the
+									 * property a search filters them on */
 } HsColumn;
 
 /* Columns of one foreign table */

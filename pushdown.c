@@ -319,7 +319,8 @@ hs_new_filter(HsColumn *col, const char *op, List *values, bool exact)
 {
 	HsCandFilter *f = palloc0(sizeof(HsCandFilter));
 
-	f->property = col->source == HS_COL_ID ? "hs_object_id" : col->remote_name;
+	f->property = col->source == HS_COL_ID ? "hs_object_id" :
+		col->search_property ? (char *) col->search_property : col->remote_name;
 	f->op = op;
 	f->values = values;
 	f->exact = exact;
@@ -337,6 +338,8 @@ hs_column_pushable(HsColumn *col)
 		return HS_VK_NONE;
 	if (col->source == HS_COL_ID)
 		return HS_VK_INT;
+	if (col->search_property)
+		return hs_val_kind(col->typid);
 	if (col->source != HS_COL_PROPERTY || OidIsValid(col->elemtypid))
 		return HS_VK_NONE;
 	return hs_val_kind(col->typid);
@@ -400,7 +403,7 @@ hs_classify_opexpr(HsPlanCxt *cx, OpExpr *op)
 	/* booleans: HubSpot documents no order for them, so no ranges */
 	if (ck == HS_VK_BOOL && strcmp(hsop, "EQ") != 0 && strcmp(hsop, "NEQ") != 0)
 		return NULL;
-	if (ck == HS_VK_FLOAT || strcmp(hsop, "NEQ") == 0)
+	if (ck == HS_VK_FLOAT || strcmp(hsop, "NEQ") == 0 || col->search_property)
 		exact = false;
 
 	v = hs_make_value(val, &exact, &isnull);
@@ -468,7 +471,8 @@ hs_classify_array(HsPlanCxt *cx, ScalarArrayOpExpr *sa)
 		return NULL;
 	if (ck == HS_VK_TEXT && strcmp(hsop, "IN") != 0)
 		return NULL;
-	if (ck == HS_VK_TEXT || ck == HS_VK_FLOAT || strcmp(hsop, "NOT_IN") == 0)
+	if (ck == HS_VK_TEXT || ck == HS_VK_FLOAT || strcmp(hsop, "NOT_IN") == 0 ||
+		col->search_property)
 		exact = false;
 
 	arr = hs_strip(r);
@@ -880,7 +884,7 @@ hs_sort_of_query(HsPlanCxt *cx)
 	tle = get_sortgroupclause_tle(sgc, parse->targetList);
 	col = hs_my_column(cx, (Node *) tle->expr);
 	ck = hs_column_pushable(col);
-	if (ck == HS_VK_NONE || ck == HS_VK_TEXT)
+	if (ck == HS_VK_NONE || ck == HS_VK_TEXT || col->search_property)
 		return NIL;
 	if (!get_ordering_op_properties(sgc->sortop, &opfamily, &opcintype, &strategy) ||
 		opcintype != exprType((Node *) tle->expr) ||
@@ -969,6 +973,29 @@ hs_crm_plan(PlannerInfo *root, RelOptInfo *baserel, HsOptions *opts,
 	cx.baserel = baserel;
 	cx.columns = hs_columns_for_relation(rel, HS_TABLE_CRM);
 	table_close(rel, NoLock);
+
+	/*
+	 * Users' createdAt and updatedAt are their hs_createdate and
+	 * hs_lastmodifieddate (the properties every users record carries):
+	 * filters on created_at and updated_at go as filters on those, and
+	 * Postgres checks them again.
+	 */
+	if (strcmp(opts->object_type, "users") == 0 || strcmp(opts->object_type, "0-115") == 0)
+	{
+		int			i;
+
+		for (i = 0; i < cx.columns->natts; i++)
+		{
+			HsColumn   *col = &cx.columns->cols[i];
+
+			if (col->dropped || col->typid != TIMESTAMPTZOID)
+				continue;
+			if (col->source == HS_COL_CREATED_AT)
+				col->search_property = "hs_createdate";
+			else if (col->source == HS_COL_UPDATED_AT)
+				col->search_property = "hs_lastmodifieddate";
+		}
+	}
 
 	/* classify every clause */
 	foreach(lc, clauses)

@@ -112,9 +112,9 @@ SELECT same_rows('SELECT * FROM team_roles', 'SELECT * FROM sim_team_roles');
 --
 -- Recipe 2: an incremental sync into a local table. Only the records
 -- modified since the newest one already copied are fetched, and upserted.
--- The filter is on the property hs_lastmodifieddate, which HubSpot's search
--- can filter on; updated_at is the record's own field, which search cannot
--- filter on, so a filter on it would list every record.
+-- The filter is on the property hs_lastmodifieddate; a filter on the
+-- record's updated_at goes to HubSpot as the same search filter (and
+-- Postgres checks it again), as the two EXPLAINs show.
 --
 CREATE TABLE users_copy (
   id bigint PRIMARY KEY, hs_email text, hs_internal_user_id bigint,
