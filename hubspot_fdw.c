@@ -14,6 +14,7 @@
 
 #include "access/htup_details.h"
 #include "access/table.h"
+#include "common/hashfn.h"
 #include "commands/defrem.h"
 #include "commands/explain.h"
 #include "executor/executor.h"
@@ -29,6 +30,7 @@
 #include "parser/parsetree.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
+#include "utils/hsearch.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/rel.h"
@@ -615,6 +617,21 @@ hs_scan_reset(HsScanState *ss)
 }
 
 /*
+ * hs_scan_start
+ *		Evaluate the parameters when a scan (re)starts.
+ */
+static void
+hs_scan_start(HsScanState *ss)
+{
+	if (ss->started)
+		return;
+	hs_eval_params(ss);
+	ss->started = true;
+	if (ss->method == HS_SCAN_EMPTY)
+		ss->done = true;
+}
+
+/*
  * hs_scan_next
  *		Fill the next row of a scan (natts values, all NULL but those the
  *		kind fills): from the current page, or from the next page; false
@@ -625,13 +642,7 @@ hs_scan_next(HsScanState *ss, Datum *values, bool *nulls, int natts)
 {
 	const HsKindRoutine *routine = hs_kind_routine(ss->opts->kind);
 
-	if (!ss->started)
-	{
-		hs_eval_params(ss);
-		ss->started = true;
-		if (ss->method == HS_SCAN_EMPTY)
-			ss->done = true;
-	}
+	hs_scan_start(ss);
 
 	for (;;)
 	{
@@ -665,6 +676,212 @@ hs_scan_next(HsScanState *ss, Datum *values, bool *nulls, int natts)
 	}
 }
 
+/* ------------------------------------------------------------------
+ * The rescan cache
+ *
+ * The inner side of a nested loop is rescanned once per outer row, often
+ * with values it has seen before (many permission rows name one user).
+ * From its first rescan on, a parameterized scan keeps the rows each set of
+ * parameter values brought, and answers a repeat from them without a
+ * request.  Rows are kept as HubSpot sent them (before the local quals, which
+ * Postgres applies to each row anyway); at most work_mem of them, after
+ * which nothing more is kept.  A scan stopped before its end (a semi-join)
+ * keeps nothing of that pass.
+ * ------------------------------------------------------------------
+ */
+typedef struct HsCacheEntry
+{
+	char	   *key;			/* the parameters' values as sent */
+	List	   *tuples;			/* of HeapTuple */
+	struct HsCacheEntry *next;	/* same hash */
+} HsCacheEntry;
+
+typedef struct HsCacheSlot
+{
+	uint32		hash;			/* hash key */
+	HsCacheEntry *entries;
+} HsCacheSlot;
+
+typedef struct HsRescanCache
+{
+	MemoryContext cxt;
+	HTAB	   *table;			/* of HsCacheSlot */
+	Size		bytes;
+	bool		full;			/* work_mem reached: keep no more */
+	bool		decided;		/* this pass: replaying or recording known */
+	HsCacheEntry *recording;	/* this pass's rows, not yet in the table */
+	List	   *replay;			/* this pass's rows, from the table */
+	int			replay_pos;
+	int64		hits;
+} HsRescanCache;
+
+/*
+ * hs_cache_key
+ *		The evaluated parameters as one string.
+ */
+static char *
+hs_cache_key(HsScanState *ss)
+{
+	StringInfoData buf;
+	int			i;
+
+	initStringInfo(&buf);
+	for (i = 0; i < list_length(ss->param_states); i++)
+	{
+		ListCell   *lc;
+
+		appendStringInfoChar(&buf, '\x1e');
+		foreach(lc, ss->params[i])
+		{
+			appendStringInfoString(&buf, (char *) lfirst(lc));
+			appendStringInfoChar(&buf, '\x1f');
+		}
+	}
+	return buf.data;
+}
+
+/*
+ * hs_cache_rescan
+ *		At a rescan: drop an unfinished pass, and set the cache up at the
+ *		first rescan of a parameterized scan.
+ */
+static void
+hs_cache_rescan(HsScanState *ss, ForeignScanState *node)
+{
+	HsRescanCache *c = ss->cache;
+
+	if (c == NULL)
+	{
+		HASHCTL		ctl;
+
+		if (ss->param_states == NIL || ss->conn == NULL)
+			return;
+		c = MemoryContextAllocZero(ss->scan_cxt, sizeof(HsRescanCache));
+		c->cxt = AllocSetContextCreate(ss->scan_cxt, "hubspot_fdw rescan cache",
+									   ALLOCSET_DEFAULT_SIZES);
+		memset(&ctl, 0, sizeof(ctl));
+		ctl.keysize = sizeof(uint32);
+		ctl.entrysize = sizeof(HsCacheSlot);
+		ctl.hcxt = c->cxt;
+		c->table = hash_create("hubspot_fdw rescan cache", 256, &ctl,
+							   HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+		ss->cache = c;
+	}
+	c->decided = false;
+	c->recording = NULL;		/* an unfinished pass: forgotten */
+	c->replay = NIL;
+	c->replay_pos = 0;
+}
+
+/*
+ * hs_cache_next
+ *		At the start of a pass, look its parameters up; while replaying,
+ *		the next kept row.  False when the rows come from HubSpot.
+ */
+static bool
+hs_cache_next(HsScanState *ss, TupleTableSlot *slot)
+{
+	HsRescanCache *c = ss->cache;
+
+	if (!c->decided)
+	{
+		char	   *key;
+		uint32		h;
+		HsCacheSlot *hs;
+		bool		found;
+		HsCacheEntry *e;
+
+		hs_scan_start(ss);
+		c->decided = true;
+		key = hs_cache_key(ss);
+		h = hash_bytes((unsigned char *) key, strlen(key));
+		hs = hash_search(c->table, &h, HASH_FIND, &found);
+		for (e = found ? hs->entries : NULL; e; e = e->next)
+		{
+			if (strcmp(e->key, key) == 0)
+			{
+				c->replay = e->tuples;
+				c->replay_pos = 0;
+				c->hits++;
+				ss->done = true;	/* nothing to send */
+				pfree(key);
+				goto replay;
+			}
+		}
+		if (!c->full)
+		{
+			c->recording = MemoryContextAllocZero(c->cxt, sizeof(HsCacheEntry));
+			c->recording->key = MemoryContextStrdup(c->cxt, key);
+			c->bytes += strlen(key) + sizeof(HsCacheEntry);
+		}
+		pfree(key);
+		return false;
+	}
+	if (c->replay == NIL)
+		return false;
+replay:
+	if (c->replay_pos >= list_length(c->replay))
+		return true;			/* an empty slot: the end */
+	{
+		HeapTuple	tup = (HeapTuple) list_nth(c->replay, c->replay_pos++);
+
+		heap_deform_tuple(tup, slot->tts_tupleDescriptor, slot->tts_values,
+						  slot->tts_isnull);
+		ExecStoreVirtualTuple(slot);
+	}
+	return true;
+}
+
+/*
+ * hs_cache_record
+ *		Keep a row of the pass being recorded, within work_mem.
+ */
+static void
+hs_cache_record(HsScanState *ss, TupleTableSlot *slot)
+{
+	HsRescanCache *c = ss->cache;
+	MemoryContext old;
+	HeapTuple	tup;
+
+	if (c->recording == NULL)
+		return;
+	old = MemoryContextSwitchTo(c->cxt);
+	tup = heap_form_tuple(slot->tts_tupleDescriptor, slot->tts_values,
+						  slot->tts_isnull);
+	c->recording->tuples = lappend(c->recording->tuples, tup);
+	MemoryContextSwitchTo(old);
+	c->bytes += HEAPTUPLESIZE + tup->t_len + sizeof(ListCell);
+	if (c->bytes > (Size) work_mem * 1024)
+	{
+		c->full = true;
+		c->recording = NULL;
+	}
+}
+
+/*
+ * hs_cache_complete
+ *		A pass ran to its end: keep what it brought.
+ */
+static void
+hs_cache_complete(HsScanState *ss)
+{
+	HsRescanCache *c = ss->cache;
+	HsCacheEntry *e = c->recording;
+	HsCacheSlot *hs;
+	uint32		h;
+	bool		found;
+
+	if (e == NULL)
+		return;
+	c->recording = NULL;
+	h = hash_bytes((unsigned char *) e->key, strlen(e->key));
+	hs = hash_search(c->table, &h, HASH_ENTER, &found);
+	if (!found)
+		hs->entries = NULL;
+	e->next = hs->entries;
+	hs->entries = e;
+}
+
 /*
  * hubspotIterateForeignScan
  *		The next row: from the current page, or from the next page.
@@ -679,9 +896,17 @@ hubspotIterateForeignScan(ForeignScanState *node)
 		return hs_permitted_join_next(node);
 
 	ExecClearTuple(slot);
+	if (ss->cache && hs_cache_next(ss, slot))
+		return slot;
 	if (hs_scan_next(ss, slot->tts_values, slot->tts_isnull,
 					 slot->tts_tupleDescriptor->natts))
+	{
 		ExecStoreVirtualTuple(slot);
+		if (ss->cache)
+			hs_cache_record(ss, slot);
+	}
+	else if (ss->cache)
+		hs_cache_complete(ss);
 	return slot;
 }
 
@@ -700,6 +925,7 @@ hubspotReScanForeignScan(ForeignScanState *node)
 		return;
 	}
 	hs_scan_reset(ss);
+	hs_cache_rescan(ss, node);
 }
 
 /*
@@ -767,7 +993,12 @@ hubspotExplainForeignScan(ForeignScanState *node, ExplainState *es)
 	}
 
 	if (es->analyze)
+	{
 		hs_explain_counters(&ss->counters, es);
+		if (ss->cache && ss->cache->hits > 0)
+			ExplainPropertyInteger("HubSpot Rescans From Cache", NULL,
+								   ss->cache->hits, es);
+	}
 }
 
 /*

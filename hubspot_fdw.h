@@ -522,6 +522,10 @@ typedef struct HsScanState
 	int			max_ahead;		/* in flight at most; 0: nothing ahead */
 	List	   *flights;		/* of HsFlight, oldest first */
 	int			ahead_pos;		/* BATCH: id position after those in flight */
+
+	/* rescans: rows fetched for parameter values seen before (see
+	 * hubspot_fdw.c, "The rescan cache") */
+	struct HsRescanCache *cache;
 } HsScanState;
 
 /* A request in flight ahead of its turn, its strings in its own context */

@@ -207,5 +207,18 @@ RESET plan_cache_mode;
 -- booleans have no order at HubSpot: ranges on them stay local
 EXPLAIN (VERBOSE, COSTS OFF) SELECT count(*) FROM u WHERE hs_deactivated < true;
 
+-- the inner side of a nested loop, rescanned with values it has seen:
+-- answered from the rows it kept (Memoize off, so that the wrapper's own
+-- cache is what is shown), one request per distinct value
+CREATE TEMP TABLE outer_ids AS
+  SELECT id FROM (SELECT id FROM lu ORDER BY id LIMIT 7) s, generate_series(1, 6);
+ANALYZE outer_ids;
+SET enable_hashjoin = off; SET enable_mergejoin = off; SET enable_memoize = off;
+\! simctl clear-log
+EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF)
+SELECT count(*) FROM outer_ids o JOIN u ON u.id = o.id;
+SELECT count(*), count(DISTINCT u.id) FROM outer_ids o JOIN u ON u.id = o.id;
+RESET enable_hashjoin; RESET enable_mergejoin; RESET enable_memoize;
+
 -- clean up
 DROP SERVER hs_push CASCADE;
