@@ -575,7 +575,7 @@ hs_same_request(const HsRequest *a, const HsRequest *b)
  *		Abandon the requests a scan sent ahead (a rescan, the end, another
  *		way taken).
  */
-static void
+void
 hs_drop_flights(HsScanState *ss)
 {
 	ListCell   *lc;
@@ -1085,22 +1085,24 @@ hs_check_request_estimate(HsScanState *ss, int64 more)
 void
 hs_send(HsScanState *ss, HsRequest *req, HsResponse *resp, int accept)
 {
-	if (ss->flights != NIL)
+	ListCell   *lc;
+
+	/* sent ahead already? (another may be taken first: a list page sent
+	 * ahead while the look-ups of the records it named go out) */
+	foreach(lc, ss->flights)
 	{
-		HsFlight   *f = (HsFlight *) linitial(ss->flights);
+		HsFlight   *f = (HsFlight *) lfirst(lc);
 
 		if (hs_same_request(&f->req, req) && f->accept == accept)
 		{
 			int			slot = f->slot;
 
-			ss->flights = list_delete_first(ss->flights);
+			ss->flights = foreach_delete_current(ss->flights, lc);
 			MemoryContextDelete(f->cxt);
 			pfree(f);
 			hs_http_finish(ss->conn, slot, req, resp, &ss->counters, accept);
 			return;
 		}
-		/* the scan went another way: what was sent ahead is not wanted */
-		hs_drop_flights(ss);
 	}
 	hs_check_request_budget(ss);
 	hs_http_execute(ss->conn, req, resp, &ss->counters, accept);
@@ -1129,7 +1131,13 @@ hs_send_ahead(HsScanState *ss, HsRequest *req, int accept)
 {
 	HsFlight   *f;
 	MemoryContext old;
+	ListCell   *lc;
 
+	foreach(lc, ss->flights)
+	{
+		if (hs_same_request(&((HsFlight *) lfirst(lc))->req, req))
+			return true;		/* on its way already */
+	}
 	if (ss->conn == NULL || list_length(ss->flights) >= ss->max_ahead ||
 		hs_http_free_slots(ss->conn) < 2)
 		return false;

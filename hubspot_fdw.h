@@ -580,6 +580,7 @@ extern void hs_check_request_estimate(HsScanState *ss, int64 more);
 extern void hs_send(HsScanState *ss, HsRequest *req, HsResponse *resp, int accept);
 extern bool hs_send_ahead(HsScanState *ss, HsRequest *req, int accept);
 extern int	hs_flights(HsScanState *ss);
+extern void hs_drop_flights(HsScanState *ss);
 extern bool hs_next_record_row(HsScanState *ss, Datum *values, bool *nulls);
 
 /* ------------------------------------------------------------------

@@ -130,6 +130,7 @@ typedef struct HsPermLookup
 {
 	char	   *account;		/* the account id as text */
 	int			batch;			/* records a request, halved when refused */
+	bool		batch_taken;	/* HubSpot has answered a look-up of this size */
 } HsPermLookup;
 
 /* An answer being turned into rows: entries, and the records asked */
@@ -847,6 +848,29 @@ hs_perm_path(HsPermLookup *lk, HsPermTarget *targets, int n)
 }
 
 /*
+ * hs_perm_request
+ *		The look-up of the first records of targets (as many as the batch
+ *		allows, at most n); returns how many it covers.
+ */
+static int
+hs_perm_request(HsPermLookup *lk, HsPermTarget *targets, int n, HsRequest *req)
+{
+	int			k = Min(n, lk->batch);
+
+	memset(req, 0, sizeof(*req));
+	req->method = HS_GET;
+	req->retry_safe = true;
+	req->path = hs_perm_path(lk, targets, k);
+	req->what = k == 1 ?
+		psprintf("the permitted users of %s %s " INT64_FORMAT,
+				 hs_perm_types[targets[0].type].name,
+				 targets[0].account > 0 ? "(another account) record" : "record",
+				 targets[0].id) :
+		psprintf("the permitted users of %d records", k);
+	return k;
+}
+
+/*
  * hs_perm_fetch
  *		Look up the permitted users of the first records of targets (as
  *		many as the batch allows, at most n) in one request, the answer in
@@ -873,25 +897,19 @@ hs_perm_fetch(HsScanState *ss, HsPermLookup *lk, HsPermTarget *targets, int n,
 		HsRequest	req;
 		HsResponse	resp;
 
-		k = Min(n, lk->batch);
-		memset(&req, 0, sizeof(req));
-		req.method = HS_GET;
-		req.retry_safe = true;
-		req.path = hs_perm_path(lk, targets, k);
-		req.what = k == 1 ?
-			psprintf("the permitted users of %s %s " INT64_FORMAT,
-					 hs_perm_types[targets[0].type].name,
-					 targets[0].account > 0 ? "(another account) record" : "record",
-					 targets[0].id) :
-			psprintf("the permitted users of %d records", k);
+		k = hs_perm_request(lk, targets, n, &req);
 		hs_send(ss, &req, &resp, k > 1 ? HS_ACCEPT_400 : 0);
 		if (resp.status == 400)
 		{
+			/* what went ahead was cut to the old batch: not wanted */
+			hs_drop_flights(ss);
 			lk->batch = Max(k / 2, 1);
 			elog(DEBUG1, "hubspot_fdw: HubSpot refused %d records in one permitted-users request; trying %d",
 				 k, lk->batch);
 			continue;
 		}
+		if (k == lk->batch)
+			lk->batch_taken = true;
 		memset(ans, 0, sizeof(HsPermAnswer));
 		ans->nentries = hs_parse_permitted_users(resp.body, resp.len, false,
 												 req.what, cxt, &ans->entries,
@@ -1194,6 +1212,30 @@ hs_perm_next_page(HsScanState *ss)
 		;
 	if (st->npending == 0)
 		return false;
+
+	/*
+	 * The look-ups of records named are independent: several go at once,
+	 * once HubSpot has taken a look-up of the batch's size (it may refuse
+	 * as many records, and the batch is then halved).  Whole batches only
+	 * while lists may add records, so that what goes ahead is what will
+	 * be asked.
+	 */
+	if (ss->max_ahead > 0 && st->lk.batch_taken)
+	{
+		int			off;
+
+		for (off = 0; off < st->npending; off += st->lk.batch)
+		{
+			HsRequest	req;
+			int			k2 = hs_perm_request(&st->lk, st->pending + off,
+											 st->npending - off, &req);
+
+			if (st->enumerate && k2 < st->lk.batch)
+				break;
+			if (!hs_send_ahead(ss, &req, k2 > 1 ? HS_ACCEPT_400 : 0))
+				break;
+		}
+	}
 	k = hs_perm_fetch(ss, &st->lk, st->pending, st->npending, &st->ans,
 					  ss->page_cxt);
 	hs_perm_consume(st->pending, &st->npending, k);
