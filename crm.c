@@ -443,6 +443,37 @@ hs_crm_batch_request(HsScanState *ss, int pos, HsRequest *req)
 }
 
 /*
+ * hs_crm_search_request
+ *		The search of the next page from the scan's state: its phase's sort
+ *		and filters, the ids above the last one seen, the cursor (filters
+ *		with parameters left out when the body would pass HubSpot's limit;
+ *		Postgres checks them again).
+ */
+static void
+hs_crm_search_request(HsScanState *ss, int size, HsRequest *req)
+{
+	const char *type = ss->opts->object_type;
+	List	   *extra = NIL;
+	List	   *sorts = hs_crm_phase(ss, &extra);
+
+	if (ss->id_above)
+		extra = lappend(extra, hs_make_filter("hs_object_id", "GT", ss->id_above));
+	memset(req, 0, sizeof(*req));
+	req->retry_safe = true;
+	req->method = HS_POST;
+	req->search = true;
+	req->path = psprintf("/crm/v3/objects/%s/search", type);
+	req->body = hs_build_search_body(ss->groups, sorts, ss->properties,
+									 size, ss->after, ss->params,
+									 false, extra);
+	if (strlen(req->body) > HS_SEARCH_BODY_MAX)
+		req->body = hs_build_search_body(ss->groups, sorts, ss->properties,
+										 size, ss->after, ss->params,
+										 true, extra);
+	req->what = psprintf("a search of %s", type);
+}
+
+/*
  * hs_crm_next_page
  *		Fetch the next page of a CRM scan.
  */
@@ -531,8 +562,6 @@ hs_crm_next_page(HsScanState *ss)
 		case HS_SCAN_SEARCH:
 			{
 				int			size = hs_crm_page_size(ss, HS_SEARCH_PAGE_MAX);
-				List	   *extra = NIL;
-				List	   *sorts = hs_crm_phase(ss, &extra);
 				int			raw;
 
 				/*
@@ -553,20 +582,7 @@ hs_crm_next_page(HsScanState *ss)
 					ss->after = NULL;
 					ss->consumed = 0;
 				}
-				if (ss->id_above)
-					extra = lappend(extra, hs_make_filter("hs_object_id", "GT", ss->id_above));
-
-				req.method = HS_POST;
-				req.search = true;
-				req.path = psprintf("/crm/v3/objects/%s/search", type);
-				req.body = hs_build_search_body(ss->groups, sorts, ss->properties,
-												size, ss->after, ss->params,
-												false, extra);
-				if (strlen(req.body) > HS_SEARCH_BODY_MAX)
-					req.body = hs_build_search_body(ss->groups, sorts, ss->properties,
-													size, ss->after, ss->params,
-													true, extra);
-				req.what = psprintf("a search of %s", type);
+				hs_crm_search_request(ss, size, &req);
 				hs_send(ss, &req, &resp, 0);
 				hs_page_parse(&ss->page, resp.body, resp.len, "results", req.what,
 							  ss->page_cxt);
@@ -595,6 +611,14 @@ hs_crm_next_page(HsScanState *ss)
 					ss->done = false;
 					ss->after = NULL;
 					ss->consumed = 0;
+				}
+
+				/* prefetch: the next page in id order is known now */
+				if (!ss->done && ss->max_ahead > 0 && ss->after == NULL)
+				{
+					hs_crm_search_request(ss, hs_crm_page_size(ss, HS_SEARCH_PAGE_MAX),
+										  &req);
+					(void) hs_send_ahead(ss, &req, 0);
 				}
 				return true;
 			}

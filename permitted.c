@@ -871,6 +871,34 @@ hs_perm_request(HsPermLookup *lk, HsPermTarget *targets, int n, HsRequest *req)
 }
 
 /*
+ * hs_perm_send_ahead
+ *		Send the look-ups of the pending records ahead, several at once,
+ *		once HubSpot has taken a look-up of the batch's size (it may refuse
+ *		as many records, and the batch is then halved).  Whole batches only
+ *		unless all_known (no more records will join the pending ones), so
+ *		that what goes ahead is what will be asked.
+ */
+static void
+hs_perm_send_ahead(HsScanState *ss, HsPermLookup *lk, HsPermTarget *pending,
+				   int npending, bool all_known)
+{
+	int			off;
+
+	if (ss->max_ahead == 0 || !lk->batch_taken)
+		return;
+	for (off = 0; off < npending; off += lk->batch)
+	{
+		HsRequest	req;
+		int			k = hs_perm_request(lk, pending + off, npending - off, &req);
+
+		if (!all_known && k < lk->batch)
+			break;
+		if (!hs_send_ahead(ss, &req, k > 1 ? HS_ACCEPT_400 : 0))
+			break;
+	}
+}
+
+/*
  * hs_perm_fetch
  *		Look up the permitted users of the first records of targets (as
  *		many as the batch allows, at most n) in one request, the answer in
@@ -1213,29 +1241,8 @@ hs_perm_next_page(HsScanState *ss)
 	if (st->npending == 0)
 		return false;
 
-	/*
-	 * The look-ups of records named are independent: several go at once,
-	 * once HubSpot has taken a look-up of the batch's size (it may refuse
-	 * as many records, and the batch is then halved).  Whole batches only
-	 * while lists may add records, so that what goes ahead is what will
-	 * be asked.
-	 */
-	if (ss->max_ahead > 0 && st->lk.batch_taken)
-	{
-		int			off;
-
-		for (off = 0; off < st->npending; off += st->lk.batch)
-		{
-			HsRequest	req;
-			int			k2 = hs_perm_request(&st->lk, st->pending + off,
-											 st->npending - off, &req);
-
-			if (st->enumerate && k2 < st->lk.batch)
-				break;
-			if (!hs_send_ahead(ss, &req, k2 > 1 ? HS_ACCEPT_400 : 0))
-				break;
-		}
-	}
+	/* the look-ups are independent: several go at once */
+	hs_perm_send_ahead(ss, &st->lk, st->pending, st->npending, !st->enumerate);
 	k = hs_perm_fetch(ss, &st->lk, st->pending, st->npending, &st->ans,
 					  ss->page_cxt);
 	hs_perm_consume(st->pending, &st->npending, k);
@@ -1764,6 +1771,7 @@ hs_permitted_join_plan(PlannerInfo *root, RelOptInfo *joinrel,
 
 	/* the CRM side's own scan, never cut short by a LIMIT */
 	crm_pd.limit = -1;
+	crm_pd.ahead = root->tuple_fraction <= 0.0;
 	rel = table_open(crm_rte->relid, NoLock);
 	crm_retrieved = hs_retrieved_attrs(rel, crm_attrs);
 	relations = hs_perm_join_relname(rel, crm_rte);
@@ -1773,6 +1781,7 @@ hs_permitted_join_plan(PlannerInfo *root, RelOptInfo *joinrel,
 	memset(&perm_pd, 0, sizeof(perm_pd));
 	perm_pd.method = HS_SCAN_BATCH;
 	perm_pd.limit = -1;
+	perm_pd.ahead = root->tuple_fraction <= 0.0;
 	perm_pd.extra = list_make2(ji->perm_constraints,
 							   makeInteger(hs_perm_reads_all(root) ? HS_PERM_READS_ALL : 0));
 	rel = table_open(perm_rte->relid, NoLock);
@@ -2081,6 +2090,8 @@ hs_permitted_join_next(ForeignScanState *node)
 			if (js->lk.account == NULL)
 				js->lk.account = MemoryContextStrdup(js->perm->scan_cxt,
 													 hs_perm_account(js->perm));
+			hs_perm_send_ahead(js->perm, &js->lk, js->pending, js->npending,
+							   js->crm_done);
 			k = hs_perm_fetch(js->perm, &js->lk, js->pending, js->npending,
 							  &js->ans, js->perm->page_cxt);
 			hs_perm_consume(js->pending, &js->npending, k);

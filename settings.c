@@ -536,6 +536,13 @@ hs_settings_next_page(HsScanState *ss)
 			MemoryContextStrdup(ss->scan_cxt, ss->page.next_after) : NULL;
 		if (ss->after == NULL)
 			ss->done = true;
+		else if (ss->max_ahead > 0)
+		{
+			/* prefetch: the next page travels while this one is used */
+			req.path = hs_settings_path(ss, value ? hs_url_encode(value) : NULL,
+										archived, ss->after);
+			(void) hs_send_ahead(ss, &req, 0);
+		}
 	}
 	ss->counters.pages++;
 	ss->counters.rows += ss->page.nresults;
