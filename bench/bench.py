@@ -127,6 +127,7 @@ class Sim:
                 f.write("%d\n" % self.proc.pid)
         self.portfile = portfile
         self.url = None
+        self.started = time.monotonic()
 
     def wait(self, timeout=600):
         """wait: until the simulator answers (it generates its data first)."""
@@ -180,8 +181,18 @@ class Sim:
         self.ctl("DELETE", "/_sim/log")
 
     def log(self):
-        """log: the API requests received since the last clear_log."""
-        return self.ctl("GET", "/_sim/log")["entries"]
+        """log: the API requests received since the last clear_log.  The
+        simulator logs a request after it has sent the answer, so a client
+        can be done before its last request is logged: read until the log
+        has stood still for 0.1 s."""
+        entries = self.ctl("GET", "/_sim/log")["entries"]
+        for _ in range(50):
+            time.sleep(0.1)
+            again = self.ctl("GET", "/_sim/log")["entries"]
+            if len(again) == len(entries):
+                return again
+            entries = again
+        return entries
 
     def config(self, settings=None):
         return self.ctl("POST" if settings else "GET", "/_sim/config", settings)
@@ -640,7 +651,7 @@ def machine():
         "cpu": next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo")
                      if l.startswith("model name")), "?"),
         "kernel": platform.release(),
-        "commit": cmd("git", "-C", REPO, "rev-parse", "--short", "HEAD"),
+        "commit": cmd("git", "-C", REPO, "log", "-1", "--format=%h", "--", "*.c", "*.h"),
         "dirty": bool(cmd("git", "-C", REPO, "status", "--porcelain", "--", "*.c", "*.h")),
         "curl": cmd("curl", "--version").split("\n")[0].split(" (")[0],
         "node": cmd("node", "--version"),
@@ -655,7 +666,7 @@ def report(r):
     w = o.append
     w("## hubspot_fdw benchmark")
     w("")
-    w("%s · `uname -m` %s · nproc %d · %s · %s · %s · Node %s · wrapper %s%s%s"
+    w("%s · `uname -m` %s · nproc %d · %s · %s · %s · Node %s · wrapper's C code at %s%s%s"
       % (M["date"], M["arch"], M["nproc"], M["cpu"], M["postgres"], M["curl"], M["node"],
          M["commit"], " (with uncommitted C changes)" if M["dirty"] else "",
          " · **--quick**" if r["quick"] else ""))
@@ -718,6 +729,12 @@ def report(r):
             "{:,}".format(m["row_count"]), m["requests"], fmt_s(m["wall"]), m["cpu"],
             "{:,.0f}".format(m["row_count"] / m["cpu"]) if m["cpu"] else "—",
             m["rss_start_kb"] / 1024.0, grow))
+    if r.get("big_sim"):
+        b = r["big_sim"]
+        w("")
+        w("The simulator holds %s users: it was ready %.0f s after its start (while part 4 "
+          "ran), at %.0f MB of memory." % ("{:,}".format(b["users"]), b["ready_s"],
+                                          b["rss_mb"] or 0))
     w("")
     w("### 4. Requests used against the fewest possible (HubSpot's limits: list 100, "
       "search 200 and 10,000 in all, batch read 100, owners 500, permitted users 20 "
@@ -838,8 +855,10 @@ def main():
 
         if big is not None:
             big.wait(900)
-            log("simulator with %s users ready (RSS %.0f MB)"
-                % ("{:,}".format(a.big), big.rss_mb() or 0))
+            r["big_sim"] = {"users": a.big, "ready_s": time.monotonic() - big.started,
+                            "rss_mb": big.rss_mb()}
+            log("simulator with %s users ready after %.0f s (RSS %.0f MB)"
+                % ("{:,}".format(a.big), r["big_sim"]["ready_s"], r["big_sim"]["rss_mb"] or 0))
             create_tables(be, "hs_bench_big", big.url, account_id, suffix="_big")
             be.q("SELECT count(*) FROM (SELECT id FROM users_big LIMIT 1) s")
             log("scan of %s rows with CPU and memory sampled" % "{:,}".format(a.big))
