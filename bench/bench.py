@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/python3
 """bench.py: hubspot_fdw's benchmark (issue 7), driven by bench/run.sh.
 
 run.sh installs what is missing, builds the extension into a private
@@ -764,8 +764,12 @@ def goals(r):
     s50 = next((s for s in r["scans"] if s["latency_ms"]), None)
     if s50:
         x = s50["wrapper_s"] / s50["curl_s"]
-        out.append("%s scan at %d ms: wrapper / sequential curl = %.2f (goal ≤ 1.05)"
-                   % ("MET" if x <= 1.05 else "NOT MET", s50["latency_ms"], x))
+        per_page = ", ".join("%.2f ms at %d ms" % (
+            1000.0 * (s["wrapper_s"] - s["curl_s"]) / r["pages"], s["latency_ms"])
+            for s in r["scans"])
+        out.append("%s scan at %d ms: wrapper / sequential curl = %.2f (goal ≤ 1.05); "
+                   "the wrapper takes more than curl per page: %s"
+                   % ("MET" if x <= 1.05 else "NOT MET", s50["latency_ms"], x, per_page))
     for c in r["independent"]:
         x = c["wrapper_s"] / c["curl_s"]
         out.append("%s %s: %.2f of sequential curl (goal ≤ 0.40)"
@@ -805,7 +809,14 @@ def main():
     ap.add_argument("--big", type=int, default=1000000)
     ap.add_argument("--latency", type=int, default=50)
     ap.add_argument("--out", default=os.path.join(HERE, "results"))
+    ap.add_argument("--render", metavar="JSON",
+                    help="write the tables again from a latest.json, measuring nothing")
     a = ap.parse_args()
+    if a.render:
+        r = json.load(open(a.render))
+        r["goals"] = goals(r)
+        write(r, a.out)
+        return
     tmp = tempfile.mkdtemp(prefix="hsbench-", dir=os.environ.get("BENCH_TMP"))
     pidfile = os.environ.get("BENCH_PIDFILE")
     repeats = 1 if a.quick else 3
@@ -874,15 +885,20 @@ def main():
         for s in sims:
             s.stop()
         shutil.rmtree(tmp, ignore_errors=True)
+    write(r, a.out)
+
+
+def write(r, out):
+    """write: the tables to the screen, latest.md and latest.json."""
     text = report(r)
     print(text)
-    os.makedirs(a.out, exist_ok=True)
-    with open(os.path.join(a.out, "latest.md"), "w") as f:
+    os.makedirs(out, exist_ok=True)
+    with open(os.path.join(out, "latest.md"), "w") as f:
         f.write(text + "\n")
-    with open(os.path.join(a.out, "latest.json"), "w") as f:
+    with open(os.path.join(out, "latest.json"), "w") as f:
         json.dump(r, f, indent=1, default=str)
-    log("written to %s/latest.md (and latest.json), %.0f s"
-        % (os.path.relpath(a.out), r["seconds"]))
+    log("written to %s/latest.md (and latest.json), the run took %.0f s"
+        % (os.path.relpath(out), r["seconds"]))
 
 
 if __name__ == "__main__":
