@@ -397,12 +397,17 @@ def same_pages(a, b):
     return len(a) == len(b) and all(norm(x) == norm(y) for x, y in zip(a, b))
 
 
-def run_node(sim_url, table):
-    """run_node: the Node client's sync into a table; its own timing."""
-    env = dict(os.environ)
-    p = subprocess.run(["node", os.path.join(HERE, "node_sync.js"), sim_url, table,
-                        ",".join(USER_PROPERTIES)], capture_output=True, text=True,
-                       env=env, cwd=HERE)
+def run_node(sim_url, table, ids=None, tmp=None):
+    """run_node: the Node client's sync into a table (every user, or the
+    users of ids by batch reads); its own timing."""
+    args = ["node", os.path.join(HERE, "node_sync.js"), "scan" if ids is None else "batch",
+            sim_url, table, ",".join(USER_PROPERTIES)]
+    if ids is not None:
+        path = os.path.join(tmp, "ids.json")
+        with open(path, "w") as f:
+            json.dump(ids, f)
+        args.append(path)
+    p = subprocess.run(args, capture_output=True, text=True, cwd=HERE)
     if p.returncode != 0:
         raise SystemExit("node_sync.js failed: %s" % p.stderr[-2000:])
     return json.loads(p.stdout.strip().splitlines()[-1])
@@ -485,31 +490,33 @@ def part_independent(ctx, latency):
     cases = [
         ("batch read of 1,000 users by id (`id = ANY(...)`)",
          scan_sql("users") + " WHERE id = ANY(%s)", (ids1000,),
-         ceil_div(len(ids1000), LIMITS["batch_max"])),
+         ceil_div(len(ids1000), LIMITS["batch_max"]), ids1000),
         ("permitted users of 200 contacts (`object_id = ANY(...)`)",
          "SELECT count(*) FROM permitted_users WHERE object_type = 'contacts' "
          "AND object_id = ANY(%s)", (c200,),
-         ceil_div(len(c200), LIMITS["permitted_users_max_resources"])),
+         ceil_div(len(c200), LIMITS["permitted_users_max_resources"]), None),
         ("join: contacts (num_notes %d–%d, %d) to their permitted users" % (lo, hi, n_join),
          "SELECT count(*) FROM contacts c JOIN permitted_users p ON p.object_type = "
          "'contacts' AND p.object_id = c.id WHERE c.num_notes BETWEEN %d AND %d" % (lo, hi),
          None, max(1, ceil_div(n_join, LIMITS["search_max_limit"]))
-         + ceil_div(n_join, LIMITS["permitted_users_max_resources"])),
+         + ceil_div(n_join, LIMITS["permitted_users_max_resources"]), None),
         ("join: a local table of 100 user ids to users on id (nested loop)",
          "SELECT count(*), count(u.hs_email) FROM local_ids l JOIN users u ON u.id = l.id",
-         None, ceil_div(100, LIMITS["batch_max"])),
+         None, ceil_div(100, LIMITS["batch_max"]), None),
     ]
     out = []
     sim.config({"latency_ms": latency})
-    for name, sql, args, fewest in cases:
+    for name, sql, args, fewest, node_ids in cases:
         log("independent requests at %d ms: %s" % (latency, name))
         sim.clear_log()
         m = be.timed(sql, args)
         entries = sim.log()
         c = curl_replay(sim.url, entries, tmp)
+        node = run_node(sim.url, "node_batch", node_ids, tmp) if node_ids else None
         out.append({"name": name, "wrapper_s": m["wall"], "requests": len(entries),
                     "kinds": request_kinds(entries), "curl": c, "curl_s": c["seconds"],
-                    "fewest": fewest, "rows": m["rows"][0][0]})
+                    "fewest": fewest, "rows": m["rows"][0][0], "node": node,
+                    "node_s": node["seconds"] if node else None})
     sim.config({"latency_ms": 0})
     return out
 
@@ -707,12 +714,15 @@ def report(r):
     w("### 2. Independent requests at %d ms: the wrapper against the same requests "
       "sent one after another (curl, one connection)" % r["independent_latency"])
     w("")
-    w("| work | requests sent | fewest | wrapper | curl, sequential | wrapper / curl | goal |")
-    w("|---|---|---|---|---|---|---|")
+    w("| work | requests sent | fewest | wrapper | curl, sequential | wrapper / curl | goal "
+      "| Node client + COPY |")
+    w("|---|---|---|---|---|---|---|---|")
     for c in r["independent"]:
-        w("| %s | %d (%s) | %d | %s | %s | **%s** | ≤ 0.40 |" % (
+        w("| %s | %d (%s) | %d | %s | %s | **%s** | ≤ 0.40 | %s |" % (
             c["name"], c["requests"], c["kinds"], c["fewest"], fmt_s(c["wrapper_s"]),
-            fmt_s(c["curl_s"]), fmt_ratio(c["wrapper_s"], c["curl_s"])))
+            fmt_s(c["curl_s"]), fmt_ratio(c["wrapper_s"], c["curl_s"]),
+            "%s (batchApi.read, %d requests)" % (fmt_s(c["node_s"]), c["node"]["requests"])
+            if c.get("node") else "—"))
     w("")
     w("### 3. Backend CPU and memory at zero latency (the scan query above)")
     w("")
@@ -754,6 +764,12 @@ def report(r):
     w("")
     for g in r["goals"]:
         w("- %s" % g)
+    w("")
+    w("### The queries of part 4")
+    w("")
+    for i, q in enumerate(r["suite"], 1):
+        sql = q["sql"] if len(q["sql"]) <= 200 else q["sql"][:190] + " …"
+        w("%d. `%s`" % (i, sql))
     w("")
     return "\n".join(o)
 

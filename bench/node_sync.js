@@ -1,15 +1,19 @@
 // node_sync.js: the usual sync alternative to hubspot_fdw, for bench/run.sh.
 //
 // HubSpot's official Node client (@hubspot/api-client, default settings: no
-// limiter, no retries) pages every CRM user (GET /crm/v3/objects/users, 100 a
-// page, the cursor followed one page after another) and streams each page into
-// a Postgres table with COPY FROM STDIN (pg + pg-copy-streams), the values
-// converted to the same column types as the benchmark's foreign table.
+// limiter, no retries) reads CRM users and streams them into a Postgres table
+// with COPY FROM STDIN (pg + pg-copy-streams), the values converted to the
+// same column types as the benchmark's foreign table.  Two modes:
+//   scan   every user: GET /crm/v3/objects/users, 100 a page, the cursor
+//          followed one page after another (basicApi.getPage);
+//   batch  the users whose ids IDS_FILE holds (JSON array): batch reads of
+//          100 ids one after another (batchApi.read).
 //
-// Usage: node node_sync.js BASE_PATH TABLE PROPERTY,PROPERTY,...
+// Usage: node node_sync.js scan  BASE_PATH TABLE PROPERTY,PROPERTY,...
+//        node node_sync.js batch BASE_PATH TABLE PROPERTY,PROPERTY,... IDS_FILE
 // Connects to Postgres through PGHOST/PGPORT/PGUSER/PGDATABASE.  Prints one
-// line of JSON: {"rows", "pages", "seconds"}, seconds from the first request
-// to the COPY's end (Node's own start-up excluded).
+// line of JSON: {"rows", "requests", "seconds"}, seconds from the first
+// request to the COPY's end (Node's own start-up excluded).
 'use strict';
 
 const hubspot = require('@hubspot/api-client');
@@ -17,9 +21,10 @@ const { Client: PgClient } = require('pg');
 const { from: copyFrom } = require('pg-copy-streams');
 
 // the columns, in order: the record's own fields and then the properties
-const [basePath, table, propList] = process.argv.slice(2);
-if (!basePath || !table || !propList) {
-  console.error('usage: node node_sync.js BASE_PATH TABLE PROPERTY,...');
+const [mode, basePath, table, propList, idsFile] = process.argv.slice(2);
+if (!['scan', 'batch'].includes(mode) || !basePath || !table || !propList ||
+    (mode === 'batch' && !idsFile)) {
+  console.error('usage: node node_sync.js scan|batch BASE_PATH TABLE PROPERTY,... [IDS_FILE]');
   process.exit(2);
 }
 const properties = propList.split(',');
@@ -71,18 +76,33 @@ async function main() {
     stream.on('finish', resolve);
     stream.on('error', reject);
   });
-  let after;
   let rows = 0;
-  let pages = 0;
-  do {
-    const page = await client.crm.objects.basicApi.getPage('users', 100, after, properties);
-    pages++;
+  let requests = 0;
+  // put: one answer's records into the COPY stream
+  const put = async (results) => {
     let chunk = '';
-    for (const rec of page.results) chunk += line(rec);
-    rows += page.results.length;
+    for (const rec of results) chunk += line(rec);
+    rows += results.length;
     if (!stream.write(chunk)) await new Promise((r) => stream.once('drain', r));
-    after = page.paging && page.paging.next ? page.paging.next.after : undefined;
-  } while (after);
+  };
+  if (mode === 'scan') {
+    let after;
+    do {
+      const page = await client.crm.objects.basicApi.getPage('users', 100, after, properties);
+      requests++;
+      await put(page.results);
+      after = page.paging && page.paging.next ? page.paging.next.after : undefined;
+    } while (after);
+  } else {
+    const ids = JSON.parse(require('fs').readFileSync(idsFile, 'utf8'));
+    for (let i = 0; i < ids.length; i += 100) {
+      const inputs = ids.slice(i, i + 100).map((id) => ({ id: String(id) }));
+      const answer = await client.crm.objects.batchApi.read(
+        'users', { inputs, properties, propertiesWithHistory: [] }, false);
+      requests++;
+      await put(answer.results);
+    }
+  }
   stream.end();
   await done;
   await pg.query('COMMIT');
@@ -90,7 +110,7 @@ async function main() {
   const n = (await pg.query(`SELECT count(*)::int AS n FROM ${table}`)).rows[0].n;
   await pg.end();
   if (n !== rows) throw new Error(`COPY stored ${n} rows of ${rows}`);
-  console.log(JSON.stringify({ rows, pages, seconds }));
+  console.log(JSON.stringify({ rows, requests, seconds }));
 }
 
 main().catch((e) => {
