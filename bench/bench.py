@@ -480,8 +480,12 @@ def part_independent(ctx, latency):
     ids1000 = users[::max(1, len(users) // 1000)][:1000]
     c200 = contacts[::max(1, len(contacts) // 200)][:200]
     lo, hi = 10, 17
-    n_join = sum(1 for c in d["contacts"] if c["num_notes"] is not None
-                 and lo <= int(c["num_notes"]) <= hi)
+    joined = [c["id"] for c in d["contacts"] if c["num_notes"] is not None
+              and lo <= int(c["num_notes"]) <= hi]
+    n_join = len(joined)
+
+    def perm_rows(ids):
+        return sum(len(d["perm_by"].get(("contacts", c), [])) for c in ids)
     local100 = users[7::max(1, len(users) // 100)][:100]
     be.q("DROP TABLE IF EXISTS local_ids")
     be.q("CREATE TABLE local_ids (id bigint)")
@@ -490,23 +494,25 @@ def part_independent(ctx, latency):
     cases = [
         ("batch read of 1,000 users by id (`id = ANY(...)`)",
          scan_sql("users") + " WHERE id = ANY(%s)", (ids1000,),
-         ceil_div(len(ids1000), LIMITS["batch_max"]), ids1000),
+         ceil_div(len(ids1000), LIMITS["batch_max"]), ids1000, len(set(ids1000))),
         ("permitted users of 200 contacts (`object_id = ANY(...)`)",
          "SELECT count(*) FROM permitted_users WHERE object_type = 'contacts' "
          "AND object_id = ANY(%s)", (c200,),
-         ceil_div(len(c200), LIMITS["permitted_users_max_resources"]), None),
+         ceil_div(len(c200), LIMITS["permitted_users_max_resources"]), None,
+         perm_rows(c200)),
         ("join: contacts (num_notes %d–%d, %d) to their permitted users" % (lo, hi, n_join),
          "SELECT count(*) FROM contacts c JOIN permitted_users p ON p.object_type = "
          "'contacts' AND p.object_id = c.id WHERE c.num_notes BETWEEN %d AND %d" % (lo, hi),
          None, max(1, ceil_div(n_join, LIMITS["search_max_limit"]))
-         + ceil_div(n_join, LIMITS["permitted_users_max_resources"]), None),
+         + ceil_div(n_join, LIMITS["permitted_users_max_resources"]), None,
+         perm_rows(joined)),
         ("join: a local table of 100 user ids to users on id (nested loop)",
          "SELECT count(*), count(u.hs_email) FROM local_ids l JOIN users u ON u.id = l.id",
-         None, ceil_div(100, LIMITS["batch_max"]), None),
+         None, ceil_div(len(local100), LIMITS["batch_max"]), None, len(set(local100))),
     ]
     out = []
     sim.config({"latency_ms": latency})
-    for name, sql, args, fewest, node_ids in cases:
+    for name, sql, args, fewest, node_ids, expect in cases:
         log("independent requests at %d ms: %s" % (latency, name))
         sim.clear_log()
         m = be.timed(sql, args)
@@ -515,7 +521,8 @@ def part_independent(ctx, latency):
         node = run_node(sim.url, "node_batch", node_ids, tmp) if node_ids else None
         out.append({"name": name, "wrapper_s": m["wall"], "requests": len(entries),
                     "kinds": request_kinds(entries), "curl": c, "curl_s": c["seconds"],
-                    "fewest": fewest, "rows": m["rows"][0][0], "node": node,
+                    "fewest": fewest, "rows": m["rows"][0][0], "expected_rows": expect,
+                    "node": node,
                     "node_s": node["seconds"] if node else None})
     sim.config({"latency_ms": 0})
     return out
@@ -530,9 +537,13 @@ def load_data(sim):
     perm = sim.data("permitted_users")
     owners = sim.data("owners")
     settings = sim.data("settings_users")
+    perm_by = {}
+    for p in perm:
+        perm_by.setdefault((p["object_type"], p["object_id"]), []).append(p)
     return {"users": users, "user_ids": [u["id"] for u in users],
             "contacts": contacts, "contact_ids": [c["id"] for c in contacts],
-            "permitted": perm, "owners": owners, "settings_users": settings}
+            "permitted": perm, "perm_by": perm_by, "owners": owners,
+            "settings_users": settings}
 
 
 def part_suite(ctx):
@@ -556,9 +567,7 @@ def part_suite(ctx):
     n4 = sum(1 for u in users if ms(a4) <= ms(u["hs_createdate"]) < ms(b4))
     # 6. ORDER BY ... DESC LIMIT 10: Postgres puts NULLs first, HubSpot last
     nulls6 = sum(1 for u in users if not u.get("hs_createdate"))
-    perm_by = {}
-    for p in d["permitted"]:
-        perm_by.setdefault((p["object_type"], p["object_id"]), []).append(p)
+    perm_by = d["perm_by"]
     deal = sorted(k[1] for k in perm_by if k[0] == "deals")[0]
     contacts = d["contact_ids"]
     c100 = contacts[3::max(1, len(contacts) // 100)][:100]
@@ -799,14 +808,27 @@ def goals(r):
         out.append("%s memory at %s rows: peak growth %.1f MB (goal < 32 MB)"
                    % ("MET" if g < 32 else "NOT MET", "{:,}".format(m["row_count"]), g))
     bad = [q for q in r["suite"] if q["error"] or q["requests"] != q["fewest"]]
-    wrong = [q for q in r["suite"] if not q["error"] and q["rows"] != q["expected_rows"]]
+    wrong = [q for q in r["suite"] + r["independent"]
+             if not q.get("error") and q["rows"] != q.get("expected_rows", q["rows"])]
     out.append("%s request ratio 1.00 on every query of the suite%s"
                % ("MET" if not bad else "NOT MET",
                   "" if not bad else ": not on " + "; ".join(
                       "%s (%s)" % (q["name"], "error" if q["error"]
                                    else fmt_ratio(q["requests"], q["fewest"])) for q in bad)))
-    if wrong:
-        out.append("WRONG ROW COUNTS: " + "; ".join(q["name"] for q in wrong))
+    names = [q["name"] for q in wrong]
+    for s in r["scans"]:
+        for k, runs in (("wrapper", [m["row_count"] for m in s["wrapper"]]),
+                        ("Node client", [m["rows"] for m in s["node"]])):
+            if any(n != r["users"] for n in runs):
+                names.append("%s scan at %d ms" % (k, s["latency_ms"]))
+    for c in r["independent"]:
+        if c.get("node") and c["node"]["rows"] != c.get("expected_rows"):
+            names.append("Node client: " + c["name"])
+    for m in r["memory"]:
+        if not m.get("skipped") and m["row_count"] != m["expected_rows"]:
+            names.append("scan of %s rows" % "{:,}".format(m["expected_rows"]))
+    if names:
+        out.append("WRONG ROW COUNTS: " + "; ".join(names))
     return out
 
 
