@@ -936,7 +936,7 @@ def write(r, out):
     with open(os.path.join(out, "latest.json"), "w") as f:
         json.dump(r, f, indent=1, default=str)
     log("written to %s/latest.md (and latest.json), the run took %.0f s"
-        % (os.path.relpath(out), r["seconds"]))
+        % (os.path.abspath(out), r["seconds"]))
 
 
 if __name__ == "__main__":
