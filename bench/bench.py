@@ -620,10 +620,14 @@ def part_suite(ctx):
          1, 1, "one GET with idProperty=EMAIL"),
         ("owners (the active ones, %d)" % active_owners, "SELECT * FROM owners",
          active_owners, ceil_div(active_owners, L["owners_max_limit"]), "list pages of 500"),
+        # The list is the only faithful full read: search pages of 200 would
+        # be fewer (N/200), but search's index lags behind recent changes
+        # (a record created or changed seconds ago may be missing), which
+        # rule 1 forbids; so the fewest correct requests are the list's.
         ("full scan (%d users)" % N, "SELECT count(*) FROM users", N,
-         min(ceil_div(N, L["list_max_limit"]), ceil_div(N, L["search_max_limit"])),
-         "search pages of 200 in id order (%d), fewer than the list's pages of 100 (%d)"
-         % (ceil_div(N, L["search_max_limit"]), ceil_div(N, L["list_max_limit"]))),
+         ceil_div(N, L["list_max_limit"]),
+         "list pages of 100 (search's %d pages of 200 would miss records its "
+         "index has not caught up with)" % ceil_div(N, L["search_max_limit"])),
     ]
     out = []
     for name, sql, expect_rows, fewest, how in suite:
