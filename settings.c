@@ -60,6 +60,7 @@ typedef enum HsSettingsField
 {
 	HS_SF_NONE,
 	HS_SF_ID,
+	HS_SF_ID_LIST,				/* id = ANY(...): several GETs */
 	HS_SF_EMAIL,
 	HS_SF_ARCHIVED
 } HsSettingsField;
@@ -199,6 +200,57 @@ hs_settings_archived_qual(PlannerInfo *root, RelOptInfo *baserel,
 }
 
 /*
+ * hs_settings_classify_array
+ *		"id = ANY(v)" / "id IN (...)" on settings users or owners: the ids
+ *		as a List of Strings (a constant array) or an Integer indexing
+ *		pd->param_exprs, each id one GET; HS_SF_NONE for anything else.
+ */
+static HsSettingsField
+hs_settings_classify_array(PlannerInfo *root, RelOptInfo *baserel,
+						   HsColumns *columns, HsTableKind kind,
+						   ScalarArrayOpExpr *sa, HsPushdown *pd, Node **value)
+{
+	Node	   *arr;
+
+	if (!sa->useOr || list_length(sa->args) != 2 ||
+		!hs_is_equality(sa->opno, sa->inputcollid) ||
+		hs_settings_field(baserel, columns, kind, linitial(sa->args)) != HS_SF_ID)
+		return HS_SF_NONE;
+	arr = lsecond(sa->args);
+	if (!hs_settings_is_value(root, baserel, arr))
+		return HS_SF_NONE;
+	if (IsA(arr, Const))
+	{
+		Const	   *c = (Const *) arr;
+		Datum	   *elems;
+		bool	   *nulls;
+		int			n,
+					i;
+		List	   *ids = NIL;
+		Oid			elemtype = get_element_type(c->consttype);
+
+		if (c->constisnull || !OidIsValid(elemtype))
+			return HS_SF_NONE;
+		n = hs_array_elements(c->constvalue, elemtype, &elems, &nulls);
+		for (i = 0; i < n; i++)
+		{
+			char	   *t;
+
+			if (nulls[i] || (t = hs_datum_to_remote(elems[i], elemtype)) == NULL)
+				continue;		/* a NULL never matches */
+			ids = lappend(ids, makeString(t));
+		}
+		*value = (Node *) ids;
+	}
+	else
+	{
+		pd->param_exprs = lappend(pd->param_exprs, arr);
+		*value = (Node *) list_make1(makeInteger(list_length(pd->param_exprs) - 1));
+	}
+	return HS_SF_ID_LIST;
+}
+
+/*
  * hs_settings_classify
  *		If a clause is "id = v" or "email = v" (v a value known at
  *		execution at the latest), its field, with the value (a String, or
@@ -214,6 +266,9 @@ hs_settings_classify(PlannerInfo *root, RelOptInfo *baserel, HsColumns *columns,
 	Node	   *valnode;
 	HsSettingsField field;
 
+	if (IsA(clause, ScalarArrayOpExpr))
+		return hs_settings_classify_array(root, baserel, columns, kind,
+										  (ScalarArrayOpExpr *) clause, pd, value);
 	if (!IsA(clause, OpExpr))
 		return HS_SF_NONE;
 	op = (OpExpr *) clause;
@@ -268,6 +323,7 @@ hs_settings_plan(PlannerInfo *root, RelOptInfo *baserel, HsOptions *opts,
 	RestrictInfo *id_ri = NULL;
 	RestrictInfo *email_ri = NULL;
 	Node	   *archived = NULL;
+	bool		no_id = false;
 	ListCell   *lc;
 	HsSettingsLookup lookup;
 
@@ -297,7 +353,7 @@ hs_settings_plan(PlannerInfo *root, RelOptInfo *baserel, HsOptions *opts,
 
 				field = hs_settings_classify(root, baserel, columns, opts->kind,
 											 ri->clause, pd, &value);
-				if ((field == HS_SF_ID && by_id != NULL) ||
+				if (((field == HS_SF_ID || field == HS_SF_ID_LIST) && (by_id != NULL || no_id)) ||
 					(field == HS_SF_EMAIL && by_email != NULL))
 				{
 					pd->param_exprs = list_truncate(pd->param_exprs, nparams);
@@ -305,9 +361,15 @@ hs_settings_plan(PlannerInfo *root, RelOptInfo *baserel, HsOptions *opts,
 				}
 			}
 		}
-		if (field == HS_SF_ID)
+		if (field == HS_SF_ID_LIST && value == NULL)
 		{
-			by_id = value;
+			/* "id IN (NULL)", "id = ANY('{}')": nobody, nothing to ask */
+			no_id = true;
+			pd->remote_conds = lappend(pd->remote_conds, ri);
+		}
+		else if (field == HS_SF_ID || field == HS_SF_ID_LIST)
+		{
+			by_id = field == HS_SF_ID ? (Node *) list_make1(value) : value;
 			id_ri = ri;
 		}
 		else if (field == HS_SF_EMAIL)
@@ -323,7 +385,7 @@ hs_settings_plan(PlannerInfo *root, RelOptInfo *baserel, HsOptions *opts,
 	if (by_id)
 	{
 		lookup = HS_SETTINGS_BY_ID;
-		pd->ids = list_make1(by_id);
+		pd->ids = (List *) by_id;	/* one GET each */
 		pd->remote_conds = lappend(pd->remote_conds, id_ri);
 		if (email_ri)
 			pd->local_conds = lappend(pd->local_conds, email_ri);
@@ -344,8 +406,10 @@ hs_settings_plan(PlannerInfo *root, RelOptInfo *baserel, HsOptions *opts,
 		/* owners' email is a filter of the list; the rest are GETs */
 		pd->method = (opts->kind == HS_TABLE_OWNERS && lookup == HS_SETTINGS_BY_EMAIL) ?
 			HS_SCAN_LIST : HS_SCAN_GET;
-		pd->rows = 1;
-		pd->requests = 1;
+		pd->rows = Max(list_length(pd->ids), 1);
+		pd->requests = pd->rows;
+		if (pd->ids == NIL)
+			pd->method = HS_SCAN_EMPTY;	/* "id IN (NULL)" */
 	}
 	else
 	{
@@ -362,6 +426,12 @@ hs_settings_plan(PlannerInfo *root, RelOptInfo *baserel, HsOptions *opts,
 								(opts->kind == HS_TABLE_OWNERS ?
 								 HS_OWNERS_PAGE_MAX : HS_LIST_PAGE_MAX));
 		}
+	}
+	if (no_id)
+	{
+		pd->method = HS_SCAN_EMPTY;
+		pd->rows = 0;
+		pd->requests = 0;
 	}
 	/* without a qual on archived, HubSpot's default: the active owners */
 	pd->extra = list_make2(makeInteger(lookup),
@@ -398,6 +468,46 @@ hs_settings_text(HsScanState *ss, Node *v, bool for_explain)
 		return strVal(v);
 	texts = for_explain ? ss->param_labels[intVal(v)] : ss->params[intVal(v)];
 	return texts != NIL ? (const char *) linitial(texts) : NULL;
+}
+
+/*
+ * hs_settings_ids
+ *		The ids a scan looks up, from constants and evaluated parameters:
+ *		whole numbers only (anything else matches nobody), each once.
+ */
+static List *
+hs_settings_ids(HsScanState *ss)
+{
+	List	   *out = NIL;
+	ListCell   *lc;
+	MemoryContext old = MemoryContextSwitchTo(ss->kind_cxt);
+
+	foreach(lc, ss->ids)
+	{
+		Node	   *v = (Node *) lfirst(lc);
+		List	   *texts = IsA(v, String) ? list_make1(strVal(v)) :
+			ss->params[intVal(v)];
+		ListCell   *lt;
+
+		foreach(lt, texts)
+		{
+			char	   *t = (char *) lfirst(lt);
+			char	   *end;
+			ListCell   *lo;
+			bool		seen = false;
+
+			(void) strtoll(t, &end, 10);
+			if (*t == '\0' || *end != '\0' || *t == '-')
+				continue;
+			foreach(lo, out)
+				if (strcmp((char *) lfirst(lo), t) == 0)
+					seen = true;
+			if (!seen)
+				out = lappend(out, pstrdup(t));
+		}
+	}
+	MemoryContextSwitchTo(old);
+	return out;
 }
 
 /*
@@ -491,20 +601,37 @@ hs_settings_next_page(HsScanState *ss)
 	archived = hs_settings_text(ss, (Node *) lsecond(ss->extra), false);
 	if (archived == NULL)
 		return false;			/* "archived = NULL" matches nothing */
-	if (lookup != HS_SETTINGS_ALL)
+	if (lookup == HS_SETTINGS_BY_ID)
+	{
+		/* one GET per id, several in flight when every row is wanted */
+		if (ss->id_pos == 0 && ss->id_texts == NIL)
+			ss->id_texts = hs_settings_ids(ss);
+		if (ss->id_pos >= list_length(ss->id_texts))
+			return false;
+		value = (const char *) list_nth(ss->id_texts, ss->id_pos++);
+		if (ss->max_ahead > 0)
+		{
+			int			i;
+
+			for (i = ss->id_pos; i < list_length(ss->id_texts); i++)
+			{
+				const char *next = (const char *) list_nth(ss->id_texts, i);
+
+				memset(&req, 0, sizeof(req));
+				req.retry_safe = true;
+				req.method = HS_GET;
+				req.path = hs_settings_path(ss, hs_url_encode(next), archived, NULL);
+				req.what = hs_settings_what(ss, next);
+				if (!hs_send_ahead(ss, &req, HS_ACCEPT_404))
+					break;
+			}
+		}
+	}
+	else if (lookup != HS_SETTINGS_ALL)
 	{
 		value = hs_settings_text(ss, (Node *) linitial(ss->ids), false);
 		if (value == NULL)
 			return false;		/* "= NULL" matches nothing */
-		if (lookup == HS_SETTINGS_BY_ID)
-		{
-			char	   *end;
-
-			/* an id that is not a whole number matches nobody */
-			(void) strtoll(value, &end, 10);
-			if (*value == '\0' || *end != '\0' || *value == '-')
-				return false;
-		}
 	}
 
 	memset(&req, 0, sizeof(req));
@@ -516,7 +643,9 @@ hs_settings_next_page(HsScanState *ss)
 
 	if (ss->method == HS_SCAN_GET)
 	{
-		ss->done = true;
+		if (lookup != HS_SETTINGS_BY_ID ||
+			ss->id_pos >= list_length(ss->id_texts))
+			ss->done = true;
 		hs_send(ss, &req, &resp, HS_ACCEPT_404);
 		if (resp.status == 404)
 		{
@@ -560,6 +689,11 @@ hs_settings_explain(HsScanState *ss, List *fdw_private, ExplainState *es)
 	const char *value = NULL;
 	char	   *path;
 
+	if (ss->method == HS_SCAN_EMPTY)
+	{
+		ExplainPropertyText("HubSpot Request", "none (the conditions contradict)", es);
+		return;
+	}
 	if (lookup != HS_SETTINGS_ALL)
 	{
 		Node	   *v = (Node *) linitial(ss->ids);
@@ -572,6 +706,9 @@ hs_settings_explain(HsScanState *ss, List *fdw_private, ExplainState *es)
 							hs_settings_text(ss, (Node *) lsecond(ss->extra), true),
 							NULL);
 	ExplainPropertyText("HubSpot Request", psprintf("GET %s", path), es);
+	if (lookup == HS_SETTINGS_BY_ID && list_length(ss->ids) > 1)
+		ExplainPropertyText("HubSpot Lookups",
+							psprintf("%d ids, one GET each", list_length(ss->ids)), es);
 	if (ss->opts->kind == HS_TABLE_SETTINGS_USERS && lookup == HS_SETTINGS_ALL)
 		ExplainPropertyText("HubSpot Paging", "cursor, 100 users a page", es);
 	else if (ss->opts->kind == HS_TABLE_OWNERS && lookup != HS_SETTINGS_BY_ID)

@@ -105,6 +105,27 @@ SELECT id FROM su WHERE id = 2600043 AND email = 'nobody@example.com';
 SELECT id FROM su WHERE id = (SELECT NULL::bigint);
 \! simctl count --path '^/settings'
 
+-- a list of ids: one GET each (several at once), repeats and NULLs asked
+-- for nothing, an unknown id (404) no row; compared with the local copy
+EXPLAIN (VERBOSE, COSTS OFF) SELECT id FROM su WHERE id IN (2600043, 2600001, 2600076);
+\! simctl clear-log
+SELECT same_rows('SELECT * FROM su WHERE id IN (2600043, 2600001, 2600076, 2600043, NULL, 1)',
+                 'SELECT * FROM lsu WHERE id IN (2600043, 2600001, 2600076)');
+\! simctl log --path '^/settings/v3/users/' | cut -d' ' -f1-3 | sort
+PREPARE su_ids(bigint[]) AS SELECT id, email FROM su WHERE id = ANY ($1) ORDER BY id;
+\! simctl clear-log
+EXECUTE su_ids('{2600010,2600082}');
+EXECUTE su_ids('{}');
+\! simctl count --path '^/settings/v3/users/'
+SET plan_cache_mode = force_generic_plan;
+EXECUTE su_ids('{2600010,NULL}');
+EXECUTE su_ids('{}');
+\! simctl count --path '^/settings/v3/users/'
+RESET plan_cache_mode;
+DEALLOCATE su_ids;
+EXPLAIN (VERBOSE, COSTS OFF) SELECT id FROM su WHERE id IN (NULL::bigint);
+SELECT count(*) FROM su WHERE id = ANY ('{}'::bigint[]);
+
 -- owners by id, email and archived
 EXPLAIN (VERBOSE, COSTS OFF) SELECT id, email FROM owners WHERE id = 30000003;
 SELECT id, email, user_id FROM owners WHERE id = 30000003;
