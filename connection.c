@@ -160,6 +160,18 @@ hs_oid_hash(const char *name, Size entrysize)
 }
 
 /*
+ * hs_options_connection
+ *		The connection for resolved options: their server and user's
+ *		mapping.
+ */
+HsConnection *
+hs_options_connection(HsOptions *opts)
+{
+	return hs_get_connection(GetForeignServer(opts->serverid),
+							 GetUserMapping(opts->userid, opts->serverid), opts);
+}
+
+/*
  * hs_get_connection
  *		The connection of a user mapping, opened on first use.
  */

@@ -715,9 +715,7 @@ hs_crm_explain(HsScanState *ss, List *fdw_private, ExplainState *es)
 double
 hs_crm_remote_count(HsOptions *opts, List *groups)
 {
-	HsConnection *conn = hs_get_connection(GetForeignServer(opts->serverid),
-										   GetUserMapping(opts->userid, opts->serverid),
-										   opts);
+	HsConnection *conn = hs_options_connection(opts);
 	MemoryContext cxt = AllocSetContextCreate(CurrentMemoryContext,
 											  "hubspot_fdw estimate",
 											  ALLOCSET_SMALL_SIZES);

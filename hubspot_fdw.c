@@ -470,13 +470,7 @@ hs_scan_create(Relation rel, Oid userid, List *priv, List *fdw_exprs,
 	if (eflags & EXEC_FLAG_EXPLAIN_ONLY)
 		return ss;
 
-	{
-		ForeignTable *table = GetForeignTable(RelationGetRelid(rel));
-		ForeignServer *server = GetForeignServer(table->serverid);
-		UserMapping *user = GetUserMapping(userid, table->serverid);
-
-		ss->conn = hs_get_connection(server, user, ss->opts);
-	}
+	ss->conn = hs_options_connection(ss->opts);
 	return ss;
 }
 

@@ -171,6 +171,7 @@ typedef struct HsLimiter HsLimiter;
 
 extern HsConnection *hs_get_connection(ForeignServer *server,
 									   UserMapping *user, HsOptions *opts);
+extern HsConnection *hs_options_connection(HsOptions *opts);
 extern HsCounters *hs_server_counters(Oid serverid);
 extern void hs_counters_add(HsCounters *into, const HsCounters *from);
 

@@ -547,13 +547,7 @@ hs_begin_modify(ModifyTableState *mtstate, ResultRelInfo *rinfo,
 		ms->wholerow_junk = ExecFindJunkAttributeInTlist(subplan->targetlist,
 														 HS_JUNK_WHOLEROW);
 
-	{
-		ForeignTable *table = GetForeignTable(RelationGetRelid(rel));
-		ForeignServer *server = GetForeignServer(table->serverid);
-		UserMapping *user = GetUserMapping(hs_rte_userid(rte), table->serverid);
-
-		ms->conn = hs_get_connection(server, user, ms->opts);
-	}
+	ms->conn = hs_options_connection(ms->opts);
 	rinfo->ri_FdwState = ms;
 
 	if (ms->opts->kind == HS_TABLE_CRM && ms->operation == CMD_UPDATE)
@@ -599,55 +593,19 @@ hs_array_remote(HsColumn *col, Datum value, bool isnull)
 }
 
 /*
- * hs_crm_fields
- *		The properties to write for one row: each written column's value
- *		("" clears a property; a multi-value array is joined with ';').
+ * hs_row_fields
+ *		The fields to write for one row, from the columns written.  CRM
+ *		properties: every written column, NULL as "" (which clears a
+ *		property), an array joined with ';' (HubSpot's multi-value).
+ *		Settings users: for INSERT every column with a value (columns
+ *		HubSpot does not take must be NULL), for UPDATE the columns set,
+ *		NULL as JSON null, arrays as JSON arrays; roleId is left to the
+ *		caller.
  */
 static List *
-hs_crm_fields(HsModifyState *ms, TupleTableSlot *slot)
+hs_row_fields(HsModifyState *ms, TupleTableSlot *slot)
 {
-	List	   *fields = NIL;
-	ListCell   *lc;
-
-	foreach(lc, ms->target_attrs)
-	{
-		int			attno = lfirst_int(lc);
-		HsColumn   *col = &ms->columns->cols[attno - 1];
-		HsField    *f = palloc0(sizeof(HsField));
-		bool		isnull;
-		Datum		v = slot_getattr(slot, attno, &isnull);
-
-		f->name = col->remote_name;
-		if (OidIsValid(col->elemtypid))
-		{
-			StringInfoData buf;
-			ListCell   *le;
-
-			initStringInfo(&buf);
-			foreach(le, hs_array_remote(col, v, isnull))
-				appendStringInfo(&buf, "%s%s", buf.len ? ";" : "", (char *) lfirst(le));
-			f->value = buf.data;
-		}
-		else
-		{
-			f->value = hs_value_remote(col, v, isnull);
-			if (f->value == NULL)
-				f->value = "";
-		}
-		fields = lappend(fields, f);
-	}
-	return fields;
-}
-
-/*
- * hs_settings_fields
- *		The fields of a settings user to send for one row: for INSERT every
- *		column with a value (columns HubSpot does not take must be NULL),
- *		for UPDATE the columns set.  roleId is left to the caller.
- */
-static List *
-hs_settings_fields(HsModifyState *ms, TupleTableSlot *slot)
-{
+	bool		crm = ms->opts->kind == HS_TABLE_CRM;
 	List	   *fields = NIL;
 	ListCell   *lc;
 
@@ -659,9 +617,9 @@ hs_settings_fields(HsModifyState *ms, TupleTableSlot *slot)
 		bool		isnull;
 		Datum		v = slot_getattr(slot, attno, &isnull);
 
-		if (strcmp(col->remote_name, "roleId") == 0)
+		if (!crm && strcmp(col->remote_name, "roleId") == 0)
 			continue;
-		if (ms->operation == CMD_INSERT)
+		if (!crm && ms->operation == CMD_INSERT)
 		{
 			const char *why = hs_column_refusal(col, HS_TABLE_SETTINGS_USERS, CMD_INSERT);
 
@@ -677,13 +635,27 @@ hs_settings_fields(HsModifyState *ms, TupleTableSlot *slot)
 		}
 		f = palloc0(sizeof(HsField));
 		f->name = col->remote_name;
-		if (OidIsValid(col->elemtypid))
+		if (OidIsValid(col->elemtypid) && !crm)
 		{
 			f->is_array = true;
 			f->values = hs_array_remote(col, v, isnull);
 		}
+		else if (OidIsValid(col->elemtypid))
+		{
+			StringInfoData buf;
+			ListCell   *le;
+
+			initStringInfo(&buf);
+			foreach(le, hs_array_remote(col, v, isnull))
+				appendStringInfo(&buf, "%s%s", buf.len ? ";" : "", (char *) lfirst(le));
+			f->value = buf.data;
+		}
 		else
+		{
 			f->value = hs_value_remote(col, v, isnull);
+			if (f->value == NULL && crm)
+				f->value = "";
+		}
 		fields = lappend(fields, f);
 	}
 	return fields;
@@ -866,7 +838,7 @@ hs_crm_update(HsModifyState *ms, TupleTableSlot *slot, TupleTableSlot *planSlot)
 		id = hs_junk_id(ms, planSlot);
 		hs_modify_send(ms, HS_PATCH,
 					   psprintf("/crm/v3/objects/%s/%s", ms->object_type, hs_url_encode(id)),
-					   hs_build_fields_body(hs_crm_fields(ms, slot), "properties"), true,
+					   hs_build_fields_body(hs_row_fields(ms, slot), "properties"), true,
 					   psprintf("update %s %s", ms->object_type, id), &resp, 0);
 		hs_note_applied(ms, id);
 		rec = hs_json_parse(resp.body, resp.len, "the update's answer", ms->temp_cxt);
@@ -892,7 +864,7 @@ hs_crm_update(HsModifyState *ms, TupleTableSlot *slot, TupleTableSlot *planSlot)
 	MemoryContextSwitchTo(ms->pending_cxt);
 	p = palloc0(sizeof(HsPendingRow));
 	p->id = hs_junk_id(ms, planSlot);
-	p->fields = hs_crm_fields(ms, slot);
+	p->fields = hs_row_fields(ms, slot);
 	ms->pending = lappend(ms->pending, p);
 	MemoryContextSwitchTo(old);
 	if (list_length(ms->pending) >= HS_BATCH_UPDATE_MAX)
@@ -1174,7 +1146,7 @@ hs_settings_update(HsModifyState *ms, TupleTableSlot *slot, TupleTableSlot *plan
 		old = MemoryContextSwitchTo(ms->temp_cxt);
 		p = palloc0(sizeof(HsPendingRow));
 		p->id = hs_junk_id(ms, planSlot);
-		p->fields = hs_settings_fields(ms, slot);
+		p->fields = hs_row_fields(ms, slot);
 		hs_settings_roles(ms, slot, p);
 		hs_check_role_loss(ms, p, 0);
 		rec = hs_settings_put(ms, p);
@@ -1184,7 +1156,7 @@ hs_settings_update(HsModifyState *ms, TupleTableSlot *slot, TupleTableSlot *plan
 	old = MemoryContextSwitchTo(ms->pending_cxt);
 	p = palloc0(sizeof(HsPendingRow));
 	p->id = hs_junk_id(ms, planSlot);
-	p->fields = hs_settings_fields(ms, slot);
+	p->fields = hs_row_fields(ms, slot);
 	hs_settings_roles(ms, slot, p);
 	ms->pending = lappend(ms->pending, p);
 	MemoryContextSwitchTo(old);
@@ -1210,7 +1182,7 @@ hs_exec_insert(EState *estate, ResultRelInfo *rinfo, TupleTableSlot *slot,
 	hs_modify_push(ms);
 	MemoryContextReset(ms->temp_cxt);
 	old = MemoryContextSwitchTo(ms->temp_cxt);
-	fields = hs_settings_fields(ms, slot);
+	fields = hs_row_fields(ms, slot);
 	if (ms->role_id_attno)
 	{
 		bool		isnull;

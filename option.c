@@ -484,7 +484,7 @@ hs_server_options(Oid serverid, Oid userid)
 	o->permitted_users_batch = 20;
 	o->max_requests = hs_guc_max_requests;	/* the options override it */
 	o->updatable = true;
-	o->concurrent_requests = 4;
+	o->concurrent_requests = 5;
 
 	foreach(lc, server->options)
 		hs_apply_option(o, (DefElem *) lfirst(lc));

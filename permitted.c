@@ -2081,9 +2081,15 @@ hs_permitted_join_next(ForeignScanState *node)
 			hs_perm_join_compact(js);
 		}
 
-		/* a batch is pending, or the last records are: ask for them */
+		/*
+		 * A batch is pending (as many batches as may go at once, once
+		 * HubSpot has taken one of that size), or the last records are: ask
+		 * for them.
+		 */
 		if (js->npending > 0 &&
-			(js->npending >= js->lk.batch || js->crm_done))
+			(js->npending >= js->lk.batch *
+			 (js->perm->max_ahead > 0 && js->lk.batch_taken ? js->perm->max_ahead : 1) ||
+			 js->crm_done))
 		{
 			int			k;
 
