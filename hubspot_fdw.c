@@ -115,6 +115,8 @@ hubspot_fdw_handler(PG_FUNCTION_ARGS)
 	routine->ExecForeignUpdate = hs_exec_update;
 	routine->ExecForeignDelete = hs_exec_delete;
 	routine->EndForeignModify = hs_end_modify;
+	routine->BeginForeignInsert = hs_begin_insert;
+	routine->EndForeignInsert = hs_end_modify;
 	routine->ExplainForeignModify = hs_explain_modify;
 	routine->ImportForeignSchema = hs_import_foreign_schema;
 

@@ -634,6 +634,7 @@ extern List *hs_plan_modify(PlannerInfo *root, ModifyTable *plan,
 							Index resultRelation, int subplan_index);
 extern void hs_begin_modify(ModifyTableState *mtstate, ResultRelInfo *rinfo,
 							List *fdw_private, int subplan_index, int eflags);
+extern void hs_begin_insert(ModifyTableState *mtstate, ResultRelInfo *rinfo);
 extern TupleTableSlot *hs_exec_insert(EState *estate, ResultRelInfo *rinfo,
 									  TupleTableSlot *slot, TupleTableSlot *planSlot);
 extern TupleTableSlot *hs_exec_update(EState *estate, ResultRelInfo *rinfo,

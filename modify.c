@@ -35,6 +35,7 @@
 #include "catalog/pg_type.h"
 #include "commands/defrem.h"
 #include "executor/executor.h"
+#include "miscadmin.h"
 #include "nodes/makefuncs.h"
 #include "optimizer/appendinfo.h"
 #include "optimizer/inherit.h"
@@ -488,42 +489,34 @@ hs_check_crm_properties(HsModifyState *ms)
 }
 
 /*
- * hs_begin_modify
- *		BeginForeignModify: the connection, the junk columns, and for CRM
- *		updates the check of the properties written.
+ * hs_modify_state_create
+ *		The state of a write to one foreign table: options, columns,
+ *		memory, the connection; set as the ResultRelInfo's FDW state.
  */
-void
-hs_begin_modify(ModifyTableState *mtstate, ResultRelInfo *rinfo,
-				List *fdw_private, int subplan_index, int eflags)
+static HsModifyState *
+hs_modify_state_create(EState *estate, ResultRelInfo *rinfo, CmdType operation,
+					   List *target_attrs, bool has_returning)
 {
-	EState	   *estate = mtstate->ps.state;
 	Relation	rel = rinfo->ri_RelationDesc;
-	RangeTblEntry *rte = exec_rt_fetch(rinfo->ri_RangeTableIndex, estate);
-	HsModifyState *ms;
-	Plan	   *subplan;
+	Oid			userid = rinfo->ri_RangeTableIndex > 0 ?
+		hs_rte_userid(exec_rt_fetch(rinfo->ri_RangeTableIndex, estate)) : GetUserId();
+	HsModifyState *ms = palloc0(sizeof(HsModifyState));
+	int			i;
 
-	if (eflags & EXEC_FLAG_EXPLAIN_ONLY)
-		return;
-
-	ms = palloc0(sizeof(HsModifyState));
 	ms->state_cxt = CurrentMemoryContext;
 	ms->rel = rel;
-	ms->opts = hs_get_options(RelationGetRelid(rel), hs_rte_userid(rte));
-	ms->operation = mtstate->operation;
-	ms->target_attrs = (List *) list_nth(fdw_private, FdwModifyPrivateTargetAttrs);
-	ms->has_returning = boolVal(list_nth(fdw_private, FdwModifyPrivateHasReturning));
+	ms->opts = hs_get_options(RelationGetRelid(rel), userid);
+	ms->operation = operation;
+	ms->target_attrs = target_attrs;
+	ms->has_returning = has_returning;
 	ms->columns = hs_columns_for_relation(rel, ms->opts->kind);
 	ms->object_type = ms->opts->object_type;
-	ms->verb = ms->operation == CMD_INSERT ? "created" :
-		ms->operation == CMD_DELETE ? "deleted" : "updated";
+	ms->verb = operation == CMD_INSERT ? "created" :
+		operation == CMD_DELETE ? "deleted" : "updated";
 	initStringInfo(&ms->applied_ids);
-	{
-		int			i;
-
-		for (i = 0; i < ms->columns->natts; i++)
-			if (!ms->columns->cols[i].dropped)
-				ms->all_attrs = lappend_int(ms->all_attrs, i + 1);
-	}
+	for (i = 0; i < ms->columns->natts; i++)
+		if (!ms->columns->cols[i].dropped)
+			ms->all_attrs = lappend_int(ms->all_attrs, i + 1);
 	if (ms->opts->kind == HS_TABLE_SETTINGS_USERS)
 	{
 		ms->role_id_attno = hs_field_attno(ms->columns, "roleId");
@@ -535,7 +528,29 @@ hs_begin_modify(ModifyTableState *mtstate, ResultRelInfo *rinfo,
 	ms->pending_cxt = AllocSetContextCreate(estate->es_query_cxt,
 											"hubspot_fdw modify pending",
 											ALLOCSET_DEFAULT_SIZES);
+	ms->conn = hs_options_connection(ms->opts);
+	rinfo->ri_FdwState = ms;
+	return ms;
+}
 
+/*
+ * hs_begin_modify
+ *		BeginForeignModify: the connection, the junk columns, and for CRM
+ *		updates the check of the properties written.
+ */
+void
+hs_begin_modify(ModifyTableState *mtstate, ResultRelInfo *rinfo,
+				List *fdw_private, int subplan_index, int eflags)
+{
+	HsModifyState *ms;
+	Plan	   *subplan;
+
+	if (eflags & EXEC_FLAG_EXPLAIN_ONLY)
+		return;
+
+	ms = hs_modify_state_create(mtstate->ps.state, rinfo, mtstate->operation,
+								(List *) list_nth(fdw_private, FdwModifyPrivateTargetAttrs),
+								boolVal(list_nth(fdw_private, FdwModifyPrivateHasReturning)));
 	subplan = outerPlanState(mtstate)->plan;
 	if (ms->operation != CMD_INSERT)
 	{
@@ -547,15 +562,31 @@ hs_begin_modify(ModifyTableState *mtstate, ResultRelInfo *rinfo,
 		ms->wholerow_junk = ExecFindJunkAttributeInTlist(subplan->targetlist,
 														 HS_JUNK_WHOLEROW);
 
-	ms->conn = hs_options_connection(ms->opts);
-	rinfo->ri_FdwState = ms;
-
 	if (ms->opts->kind == HS_TABLE_CRM && ms->operation == CMD_UPDATE)
 	{
 		hs_modify_push(ms);
 		hs_check_crm_properties(ms);
 		hs_modify_pop(ms);
 	}
+}
+
+/*
+ * hs_begin_insert
+ *		BeginForeignInsert: COPY into a settings_users table (and rows
+ *		routed to it as a partition): every column, no RETURNING.
+ */
+void
+hs_begin_insert(ModifyTableState *mtstate, ResultRelInfo *rinfo)
+{
+	List	   *attrs = NIL;
+	TupleDesc	tupdesc = RelationGetDescr(rinfo->ri_RelationDesc);
+	int			i;
+
+	for (i = 0; i < tupdesc->natts; i++)
+		if (!TupleDescAttr(tupdesc, i)->attisdropped)
+			attrs = lappend_int(attrs, i + 1);
+	(void) hs_modify_state_create(mtstate->ps.state, rinfo, CMD_INSERT, attrs,
+								  rinfo->ri_returningList != NIL);
 }
 
 /*

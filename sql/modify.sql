@@ -217,6 +217,15 @@ ALTER FOREIGN TABLE su OPTIONS (ADD send_welcome_email 'true');
 INSERT INTO su (email) VALUES ('welcomed@acme.test');
 \! simctl log --method POST
 ALTER FOREIGN TABLE su OPTIONS (DROP send_welcome_email);
+-- COPY into the table creates each user in turn
+\! simctl clear-log
+COPY su (email, first_name, last_name) FROM STDIN (FORMAT csv);
+copied.one@acme.test,Copied,One
+copied.two@acme.test,Copied,Two
+\.
+\! simctl log --method POST
+SELECT email, first_name, last_name FROM sim_su() WHERE email LIKE 'copied.%' ORDER BY 1;
+DELETE FROM su WHERE email IN ('copied.one@acme.test', 'copied.two@acme.test');
 
 -- DELETE: one DELETE a user; RETURNING the row as it was read
 \! simctl clear-log

@@ -4,7 +4,10 @@
 -- (issue 8).  Each version's objects are listed with their identity and, for
 -- functions, their whole definition.
 --
+-- (what earlier suites left behind goes with it, quietly)
+SET client_min_messages = warning;
 DROP EXTENSION hubspot_fdw CASCADE;
+RESET client_min_messages;
 CREATE TEMP TABLE ext_objects (how text, version text, object text);
 CREATE FUNCTION ext_snapshot(how text) RETURNS void LANGUAGE sql AS $$
   INSERT INTO ext_objects
