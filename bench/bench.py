@@ -513,7 +513,8 @@ def part_independent(ctx, latency):
          "not a goal: one GET per outer row)",
          "SELECT count(*), count(u.hs_email) FROM local_ids l JOIN users u ON u.id = l.id",
          None, ceil_div(len(local100), LIMITS["batch_max"]), None, len(set(local100))),
-        ("the same 100 ids as one array (`id = ANY(ARRAY(SELECT id FROM local_ids))`)",
+        ("the same 100 ids as one array (`id = ANY(ARRAY(SELECT id FROM local_ids))`; "
+         "not a goal: one batch read instead of 100 GETs)",
          "SELECT count(*), count(u.hs_email) FROM users u "
          "WHERE u.id = ANY(ARRAY(SELECT id FROM local_ids))",
          None, ceil_div(len(local100), LIMITS["batch_max"]), None, len(set(local100))),
