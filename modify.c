@@ -94,7 +94,6 @@ typedef struct HsModifyState
 	/* what HubSpot has applied so far */
 	int64		applied;
 	StringInfoData applied_ids;
-	const char *verb;			/* "updated", "created", "deleted" */
 
 	HsCounters	counters;
 	ErrorContextCallback errcb;
@@ -373,12 +372,39 @@ hs_applied_context(void *arg)
 {
 	HsModifyState *ms = (HsModifyState *) arg;
 
-	if (ms->applied == 0)
-		errcontext("no row of this statement had been %s in HubSpot yet",
-				   ms->verb);
-	else
-		errcontext("HubSpot has no transactions: " INT64_FORMAT " row(s) of this statement were already %s there (id %s)",
-				   ms->applied, ms->verb, ms->applied_ids.data);
+	switch (ms->operation)
+	{
+		case CMD_INSERT:
+			if (ms->applied == 0)
+				errcontext("no row of this statement had been created in HubSpot yet");
+			else if (ms->applied == 1)
+				errcontext("HubSpot has no transactions: 1 row of this statement was already created there (id %s)",
+						   ms->applied_ids.data);
+			else
+				errcontext("HubSpot has no transactions: " INT64_FORMAT " rows of this statement were already created there (ids %s)",
+						   ms->applied, ms->applied_ids.data);
+			break;
+		case CMD_DELETE:
+			if (ms->applied == 0)
+				errcontext("no row of this statement had been deleted in HubSpot yet");
+			else if (ms->applied == 1)
+				errcontext("HubSpot has no transactions: 1 row of this statement was already deleted there (id %s)",
+						   ms->applied_ids.data);
+			else
+				errcontext("HubSpot has no transactions: " INT64_FORMAT " rows of this statement were already deleted there (ids %s)",
+						   ms->applied, ms->applied_ids.data);
+			break;
+		default:
+			if (ms->applied == 0)
+				errcontext("no row of this statement had been updated in HubSpot yet");
+			else if (ms->applied == 1)
+				errcontext("HubSpot has no transactions: 1 row of this statement was already updated there (id %s)",
+						   ms->applied_ids.data);
+			else
+				errcontext("HubSpot has no transactions: " INT64_FORMAT " rows of this statement were already updated there (ids %s)",
+						   ms->applied, ms->applied_ids.data);
+			break;
+	}
 }
 
 /*
@@ -398,8 +424,8 @@ hs_note_applied(HsModifyState *ms, const char *id)
 }
 
 /*
- * hs_modify_push / hs_modify_pop
- *		Install and remove the error context around a callback's work.
+ * hs_modify_push
+ *		Install the error context around a callback's work.
  */
 static void
 hs_modify_push(HsModifyState *ms)
@@ -410,6 +436,10 @@ hs_modify_push(HsModifyState *ms)
 	error_context_stack = &ms->errcb;
 }
 
+/*
+ * hs_modify_pop
+ *		Remove it.
+ */
 static void
 hs_modify_pop(HsModifyState *ms)
 {
@@ -511,8 +541,6 @@ hs_modify_state_create(EState *estate, ResultRelInfo *rinfo, CmdType operation,
 	ms->has_returning = has_returning;
 	ms->columns = hs_columns_for_relation(rel, ms->opts->kind);
 	ms->object_type = ms->opts->object_type;
-	ms->verb = operation == CMD_INSERT ? "created" :
-		operation == CMD_DELETE ? "deleted" : "updated";
 	initStringInfo(&ms->applied_ids);
 	for (i = 0; i < ms->columns->natts; i++)
 		if (!ms->columns->cols[i].dropped)
@@ -1059,11 +1087,15 @@ hs_check_role_loss(HsModifyState *ms, HsPendingRow *p, int others)
 	kept = p->new_role ? hs_role_label(ms, p->new_role) : pstrdup("none");
 	ereport(ERROR,
 			(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-			 errmsg("update of settings user %s would remove its role%s %s",
-					p->id, list_length(lost) > 1 ? "s" : "", lost_text),
-			 errdetail("HubSpot's update of a user (PUT) keeps only the one roleId it is sent (%s) and silently drops the user's other roles. No update was sent for this user%s.",
-					   kept,
-					   others > 0 ? psprintf("; %d other user(s) of this statement would lose roles too", others) : ""),
+			 errmsg_plural("update of settings user %s would remove its role %s",
+						   "update of settings user %s would remove its roles %s",
+						   list_length(lost), p->id, lost_text),
+			 others == 0 ?
+			 errdetail("HubSpot's update of a user (PUT) keeps only the one roleId it is sent (%s) and silently drops the user's other roles. No update was sent.",
+					   kept) :
+			 errdetail_plural("HubSpot's update of a user (PUT) keeps only the one roleId it is sent (%s) and silently drops the user's other roles. No update was sent; %d other user of this statement would lose roles too.",
+							  "HubSpot's update of a user (PUT) keeps only the one roleId it is sent (%s) and silently drops the user's other roles. No update was sent; %d other users of this statement would lose roles too.",
+							  others, kept, others),
 			 errhint("Leave users with several roles out of the UPDATE and change them in HubSpot's UI, or set the foreign table's option allow_role_loss to true to drop those roles knowingly.")));
 }
 
