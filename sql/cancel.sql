@@ -31,5 +31,21 @@ SELECT clock_timestamp() - t < interval '2.5 s' AS cancelled_within_a_second_of_
 \! simctl clear-faults
 SELECT count(*) FROM (SELECT id FROM hs_users LIMIT 5) s;
 
+-- requests in flight ahead of their turn (batch reads sent several at
+-- once) when the statement is stopped: abandoned, nothing leaks, and the
+-- next query on the same connection has its transfer slots again
+\! simctl fault '{"path": "/batch/read$", "action": {"delay_ms": 2000}}'
+TRUNCATE t0;
+INSERT INTO t0 SELECT clock_timestamp();
+SET statement_timeout = '500ms';
+SELECT count(*) FROM hs_users WHERE id = ANY (ARRAY(SELECT generate_series(1001, 6000)::bigint));
+RESET statement_timeout;
+SELECT clock_timestamp() - t < interval '1.5 s' AS stopped_within_a_second FROM t0;
+\! simctl clear-faults
+-- (the abandoned requests are logged, as 499, when their 2 s are over)
+\! sleep 2; simctl clear-log
+SELECT count(*) FROM hs_users WHERE id = ANY (ARRAY(SELECT generate_series(1001, 6000)::bigint));
+\! simctl count --path '/batch/read$'
+
 -- clean up
 DROP SERVER hs_cancel CASCADE;
