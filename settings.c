@@ -10,7 +10,9 @@
  *		  cursor, 100 users a page.
  *		  roles, teams: one GET each, not paged; every qual is checked
  *		  locally.
- *		  owners: "id = v" is a GET by id, "email = v" the list's email
+ *		  owners: "id = v" is a GET by id, "user_id = v" a GET with
+ *		  idProperty=userId (checked again: HubSpot may find a deactivated
+ *		  user's owner, whose userId it shows as null), "email = v" the list's email
  *		  parameter (checked again locally), "archived" (true or false) the
  *		  list's archived parameter; pages of 500.  Without a qual on
  *		  archived the table holds the active owners, as the API does.
@@ -52,7 +54,8 @@ typedef enum HsSettingsLookup
 {
 	HS_SETTINGS_ALL,			/* the whole list (or roles, teams) */
 	HS_SETTINGS_BY_ID,			/* GET one by id */
-	HS_SETTINGS_BY_EMAIL		/* users: GET by email; owners: list's email= */
+	HS_SETTINGS_BY_EMAIL,		/* users: GET by email; owners: list's email= */
+	HS_SETTINGS_BY_USER_ID		/* owners: GET with idProperty=userId */
 } HsSettingsLookup;
 
 /* The fields a qual may name */
@@ -62,6 +65,7 @@ typedef enum HsSettingsField
 	HS_SF_ID,
 	HS_SF_ID_LIST,				/* id = ANY(...): several GETs */
 	HS_SF_EMAIL,
+	HS_SF_USER_ID,				/* owners' userId */
 	HS_SF_ARCHIVED
 } HsSettingsField;
 
@@ -116,6 +120,9 @@ hs_settings_field(RelOptInfo *baserel, HsColumns *columns, HsTableKind kind,
 	if (kind == HS_TABLE_OWNERS && strcmp(col->remote_name, "archived") == 0 &&
 		col->typid == BOOLOID)
 		return HS_SF_ARCHIVED;
+	if (kind == HS_TABLE_OWNERS && strcmp(col->remote_name, "userId") == 0 &&
+		(col->typid == INT8OID || col->typid == INT4OID))
+		return HS_SF_USER_ID;
 	return HS_SF_NONE;
 }
 
@@ -282,7 +289,7 @@ hs_settings_classify(PlannerInfo *root, RelOptInfo *baserel, HsColumns *columns,
 		valnode = linitial(op->args);
 	}
 	field = hs_settings_field(baserel, columns, kind, colnode);
-	if ((field != HS_SF_ID && field != HS_SF_EMAIL) ||
+	if ((field != HS_SF_ID && field != HS_SF_EMAIL && field != HS_SF_USER_ID) ||
 		!hs_settings_is_value(root, baserel, valnode))
 		return HS_SF_NONE;
 	if (IsA(valnode, Const))
@@ -320,8 +327,10 @@ hs_settings_plan(PlannerInfo *root, RelOptInfo *baserel, HsOptions *opts,
 		opts->kind == HS_TABLE_OWNERS;
 	Node	   *by_id = NULL;
 	Node	   *by_email = NULL;
+	Node	   *by_user = NULL;
 	RestrictInfo *id_ri = NULL;
 	RestrictInfo *email_ri = NULL;
+	RestrictInfo *user_ri = NULL;
 	Node	   *archived = NULL;
 	bool		no_id = false;
 	ListCell   *lc;
@@ -346,15 +355,15 @@ hs_settings_plan(PlannerInfo *root, RelOptInfo *baserel, HsOptions *opts,
 				pd->remote_conds = lappend(pd->remote_conds, ri);
 				continue;
 			}
-			/* a second id or email qual stays local: one value is sent */
-			if ((by_id == NULL || by_email == NULL))
+			/* a second id, user id or email qual stays local: one is sent */
 			{
 				int			nparams = list_length(pd->param_exprs);
 
 				field = hs_settings_classify(root, baserel, columns, opts->kind,
 											 ri->clause, pd, &value);
 				if (((field == HS_SF_ID || field == HS_SF_ID_LIST) && (by_id != NULL || no_id)) ||
-					(field == HS_SF_EMAIL && by_email != NULL))
+					(field == HS_SF_EMAIL && by_email != NULL) ||
+					(field == HS_SF_USER_ID && by_user != NULL))
 				{
 					pd->param_exprs = list_truncate(pd->param_exprs, nparams);
 					field = HS_SF_NONE;
@@ -377,6 +386,11 @@ hs_settings_plan(PlannerInfo *root, RelOptInfo *baserel, HsOptions *opts,
 			by_email = value;
 			email_ri = ri;
 		}
+		else if (field == HS_SF_USER_ID)
+		{
+			by_user = value;
+			user_ri = ri;
+		}
 		else
 			pd->local_conds = lappend(pd->local_conds, ri);
 	}
@@ -387,6 +401,21 @@ hs_settings_plan(PlannerInfo *root, RelOptInfo *baserel, HsOptions *opts,
 		lookup = HS_SETTINGS_BY_ID;
 		pd->ids = (List *) by_id;	/* one GET each */
 		pd->remote_conds = lappend(pd->remote_conds, id_ri);
+		if (email_ri)
+			pd->local_conds = lappend(pd->local_conds, email_ri);
+		if (user_ri)
+			pd->local_conds = lappend(pd->local_conds, user_ri);
+	}
+	else if (by_user)
+	{
+		/*
+		 * An owner by its user: HubSpot may find a deactivated user's owner,
+		 * whose userId it shows as null, so Postgres checks again.
+		 */
+		lookup = HS_SETTINGS_BY_USER_ID;
+		pd->ids = list_make1(by_user);
+		pd->remote_conds = lappend(pd->remote_conds, user_ri);
+		pd->local_conds = lappend(pd->local_conds, user_ri);
 		if (email_ri)
 			pd->local_conds = lappend(pd->local_conds, email_ri);
 	}
@@ -541,6 +570,8 @@ hs_settings_path(HsScanState *ss, const char *value, const char *archived,
 	{
 		if (lookup == HS_SETTINGS_BY_ID)
 			appendStringInfo(&buf, "/%s?archived=%s", value, archived);
+		else if (lookup == HS_SETTINGS_BY_USER_ID)
+			appendStringInfo(&buf, "/%s?idProperty=userId&archived=%s", value, archived);
 		else
 		{
 			appendStringInfo(&buf, "?limit=%d&archived=%s", HS_OWNERS_PAGE_MAX,
@@ -579,6 +610,8 @@ hs_settings_what(HsScanState *ss, const char *value)
 		default:
 			if (lookup == HS_SETTINGS_BY_ID)
 				return psprintf("owner %s", value);
+			if (lookup == HS_SETTINGS_BY_USER_ID)
+				return psprintf("the owner of user %s", value);
 			return "the list of owners";
 	}
 }
@@ -632,6 +665,15 @@ hs_settings_next_page(HsScanState *ss)
 		value = hs_settings_text(ss, (Node *) linitial(ss->ids), false);
 		if (value == NULL)
 			return false;		/* "= NULL" matches nothing */
+		if (lookup == HS_SETTINGS_BY_USER_ID)
+		{
+			char	   *end;
+
+			/* a user id that is not a whole number matches nobody */
+			(void) strtoll(value, &end, 10);
+			if (*value == '\0' || *end != '\0' || *value == '-')
+				return false;
+		}
 	}
 
 	memset(&req, 0, sizeof(req));
@@ -711,7 +753,8 @@ hs_settings_explain(HsScanState *ss, List *fdw_private, ExplainState *es)
 							psprintf("%d ids, one GET each", list_length(ss->ids)), es);
 	if (ss->opts->kind == HS_TABLE_SETTINGS_USERS && lookup == HS_SETTINGS_ALL)
 		ExplainPropertyText("HubSpot Paging", "cursor, 100 users a page", es);
-	else if (ss->opts->kind == HS_TABLE_OWNERS && lookup != HS_SETTINGS_BY_ID)
+	else if (ss->opts->kind == HS_TABLE_OWNERS && lookup != HS_SETTINGS_BY_ID &&
+			 lookup != HS_SETTINGS_BY_USER_ID)
 		ExplainPropertyText("HubSpot Paging", "cursor, 500 owners a page", es);
 }
 

@@ -139,6 +139,24 @@ SELECT id FROM owners WHERE email = 'eve.王0@globex.test';
 EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) SELECT id FROM owners WHERE email = 'Eve.王0@globex.test';
 EXPLAIN (VERBOSE, COSTS OFF) SELECT count(*) FROM owners WHERE archived IS TRUE;
 SELECT count(*) FROM owners WHERE archived IS TRUE;
+-- an owner by its user: a GET with idProperty=userId, checked again here
+-- (a deactivated user's owner has user_id NULL: HubSpot may still find it)
+EXPLAIN (VERBOSE, COSTS OFF) SELECT id, user_id FROM owners WHERE user_id = 2600001;
+\! simctl clear-log
+SELECT id, user_id, email FROM owners WHERE user_id = 2600001;
+\! simctl log --path '^/crm/v3/owners' | cut -d' ' -f1-3
+-- a user whose owner is archived: none among the active owners
+SELECT count(*) FROM owners WHERE user_id = 2600043;
+SELECT id, user_id, user_id_including_inactive FROM owners WHERE user_id = 2600043 AND archived;
+-- a deactivated user whose owner is active with user_id NULL
+SELECT lo.user_id_including_inactive AS deactivated_user FROM lo
+ WHERE NOT lo.archived AND lo.user_id IS NULL AND lo.type = 'PERSON'
+ ORDER BY 1 LIMIT 1 \gset
+\! simctl clear-log
+SELECT count(*) FROM owners WHERE user_id = :deactivated_user;
+\! simctl log --path '^/crm/v3/owners' | cut -d' ' -f1 | sed -e 's/^/HubSpot answered /'
+SELECT same_rows(format('SELECT * FROM owners WHERE user_id = ANY (ARRAY[%s, %s, %s])', 2600001, 2600043, :deactivated_user),
+                 format('SELECT * FROM lo WHERE NOT archived AND user_id IN (%s, %s, %s)', 2600001, 2600043, :deactivated_user));
 -- archived known at execution only: still HubSpot's parameter
 SET plan_cache_mode = force_generic_plan;
 PREPARE arch(boolean) AS SELECT count(*) FROM owners WHERE archived = $1 AND id < 30001000;
