@@ -310,6 +310,7 @@ hs_counters_add(HsCounters *into, const HsCounters *from)
 	into->repeats += from->repeats;
 	into->bytes += from->bytes;
 	into->waited_ms += from->waited_ms;
+	into->ahead += from->ahead;
 }
 
 /*

@@ -149,7 +149,7 @@ hs_crm_list_page(HsScanState *ss, const char *type, List *properties,
 	if (*after && ss->max_ahead > 0)
 	{
 		req.path = hs_build_list_path(type, properties, limit, *after);
-		(void) hs_send_ahead(ss, &req, 0);
+		(void) hs_prefetch(ss, &req, 0);
 	}
 }
 
@@ -618,7 +618,7 @@ hs_crm_next_page(HsScanState *ss)
 				{
 					hs_crm_search_request(ss, hs_crm_page_size(ss, HS_SEARCH_PAGE_MAX),
 										  &req);
-					(void) hs_send_ahead(ss, &req, 0);
+					(void) hs_prefetch(ss, &req, 0);
 				}
 				return true;
 			}

@@ -1016,6 +1016,8 @@ hs_explain_counters(HsCounters *c, ExplainState *es)
 			appendStringInfo(&buf, " throttled=" INT64_FORMAT, c->throttled);
 		if (c->repeats > 0)
 			appendStringInfo(&buf, " repeats=" INT64_FORMAT, c->repeats);
+		if (c->ahead > 0)
+			appendStringInfo(&buf, " ahead=" INT64_FORMAT, c->ahead);
 		if (es->verbose)
 			appendStringInfo(&buf, " bytes=" INT64_FORMAT, c->bytes);
 		if (es->timing && c->waited_ms > 0)
@@ -1030,6 +1032,8 @@ hs_explain_counters(HsCounters *c, ExplainState *es)
 		ExplainPropertyInteger("HubSpot Retries", NULL, c->retries, es);
 		ExplainPropertyInteger("HubSpot Throttled", NULL, c->throttled, es);
 		ExplainPropertyInteger("HubSpot Repeats", NULL, c->repeats, es);
+		if (c->ahead > 0)
+			ExplainPropertyInteger("HubSpot Requests Ahead", NULL, c->ahead, es);
 		ExplainPropertyInteger("HubSpot Bytes", NULL, c->bytes, es);
 		ExplainPropertyFloat("HubSpot Waited", "ms", c->waited_ms, 0, es);
 	}
@@ -1115,15 +1119,16 @@ hs_flights(HsScanState *ss)
 }
 
 /*
- * hs_send_ahead
+ * hs_send_ahead_common
  *		Send a request the scan will want next, before its turn, when the
  *		plan allows (every row wanted), fewer than concurrent_requests
  *		are in flight already and the connection keeps a slot for others; a
  *		later hs_send of the same request takes its answer.  False when it
- *		was not sent.
+ *		was not sent.  prefetch: the scan has a page in hand that comes
+ *		first.
  */
-bool
-hs_send_ahead(HsScanState *ss, HsRequest *req, int accept)
+static bool
+hs_send_ahead_common(HsScanState *ss, HsRequest *req, int accept, bool prefetch)
 {
 	HsFlight   *f;
 	MemoryContext old;
@@ -1151,11 +1156,35 @@ hs_send_ahead(HsScanState *ss, HsRequest *req, int accept)
 	f->req.what = req->what ? pstrdup(req->what) : NULL;
 	f->accept = accept;
 	MemoryContextSwitchTo(old);
+	/* counted as ahead when something else of the scan comes first */
+	if (prefetch || ss->flights != NIL)
+		ss->counters.ahead++;
 	f->slot = hs_http_start(ss->conn, &f->req, &ss->counters);
 	old = MemoryContextSwitchTo(ss->scan_cxt);
 	ss->flights = lappend(ss->flights, f);
 	MemoryContextSwitchTo(old);
 	return true;
+}
+
+/*
+ * hs_send_ahead
+ *		Send one of several independent requests ahead (batches): the
+ *		first of them is the one the scan wants now.
+ */
+bool
+hs_send_ahead(HsScanState *ss, HsRequest *req, int accept)
+{
+	return hs_send_ahead_common(ss, req, accept, false);
+}
+
+/*
+ * hs_prefetch
+ *		Send the next page's request while the scan works on this page.
+ */
+bool
+hs_prefetch(HsScanState *ss, HsRequest *req, int accept)
+{
+	return hs_send_ahead_common(ss, req, accept, true);
 }
 
 /*

@@ -110,6 +110,7 @@ typedef struct HsCounters
 	int64		throttled;		/* 429 answers */
 	int64		repeats;		/* records HubSpot sent twice, dropped */
 	int64		bytes;			/* response bytes, decoded */
+	int64		ahead;			/* requests sent ahead of their turn */
 	double		waited_ms;		/* time spent waiting before retries */
 } HsCounters;
 
@@ -580,6 +581,7 @@ extern void hs_check_request_budget(HsScanState *ss);
 extern void hs_check_request_estimate(HsScanState *ss, int64 more);
 extern void hs_send(HsScanState *ss, HsRequest *req, HsResponse *resp, int accept);
 extern bool hs_send_ahead(HsScanState *ss, HsRequest *req, int accept);
+extern bool hs_prefetch(HsScanState *ss, HsRequest *req, int accept);
 extern int	hs_flights(HsScanState *ss);
 extern void hs_drop_flights(HsScanState *ss);
 extern bool hs_next_record_row(HsScanState *ss, Datum *values, bool *nulls);

@@ -655,7 +655,7 @@ hs_settings_next_page(HsScanState *ss)
 				req.method = HS_GET;
 				req.path = hs_settings_path(ss, hs_url_encode(next), archived, NULL);
 				req.what = hs_settings_what(ss, next);
-				if (!hs_send_ahead(ss, &req, HS_ACCEPT_404))
+				if (!hs_prefetch(ss, &req, HS_ACCEPT_404))
 					break;
 			}
 		}
@@ -712,7 +712,7 @@ hs_settings_next_page(HsScanState *ss)
 			/* prefetch: the next page travels while this one is used */
 			req.path = hs_settings_path(ss, value ? hs_url_encode(value) : NULL,
 										archived, ss->after);
-			(void) hs_send_ahead(ss, &req, 0);
+			(void) hs_prefetch(ss, &req, 0);
 		}
 	}
 	ss->counters.pages++;
