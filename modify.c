@@ -794,6 +794,25 @@ hs_junk_id(HsModifyState *ms, TupleTableSlot *planSlot)
  */
 
 /*
+ * hs_crm_patch
+ *		PATCH one CRM record; returns HubSpot's answer (in the current
+ *		memory context).
+ */
+static struct json_object *
+hs_crm_patch(HsModifyState *ms, HsPendingRow *p)
+{
+	HsResponse	resp;
+
+	hs_modify_send(ms, HS_PATCH,
+				   psprintf("/crm/v3/objects/%s/%s", ms->object_type,
+							hs_url_encode(p->id)),
+				   hs_build_fields_body(p->fields, "properties"), true,
+				   psprintf("update %s %s", ms->object_type, p->id), &resp, 0);
+	hs_note_applied(ms, p->id);
+	return hs_json_parse(resp.body, resp.len, "the update's answer", CurrentMemoryContext);
+}
+
+/*
  * hs_crm_flush
  *		Send the pending rows: one PATCH for a lone row, else batch/update
  *		(at most 100 rows, the caller sees to that).  Ids HubSpot reports
@@ -810,16 +829,7 @@ hs_crm_flush(HsModifyState *ms)
 		return;
 	old = MemoryContextSwitchTo(ms->temp_cxt);
 	if (n == 1)
-	{
-		HsPendingRow *p = linitial(ms->pending);
-
-		hs_modify_send(ms, HS_PATCH,
-					   psprintf("/crm/v3/objects/%s/%s", ms->object_type,
-								hs_url_encode(p->id)),
-					   hs_build_fields_body(p->fields, "properties"), true,
-					   psprintf("update %s %s", ms->object_type, p->id), &resp, 0);
-		hs_note_applied(ms, p->id);
-	}
+		(void) hs_crm_patch(ms, (HsPendingRow *) linitial(ms->pending));
 	else
 	{
 		List	   *ids = NIL;
@@ -874,67 +884,6 @@ hs_crm_flush(HsModifyState *ms)
 	MemoryContextReset(ms->pending_cxt);
 	ms->pending = NIL;
 }
-
-/*
- * hs_crm_update
- *		One row of an UPDATE of CRM users.
- */
-static TupleTableSlot *
-hs_crm_update(HsModifyState *ms, TupleTableSlot *slot, TupleTableSlot *planSlot)
-{
-	MemoryContext old;
-	HsPendingRow *p;
-	ListCell   *lc;
-
-	if (ms->has_returning)
-	{
-		HsResponse	resp;
-		char	   *id;
-		struct json_object *rec;
-
-		MemoryContextReset(ms->temp_cxt);
-		old = MemoryContextSwitchTo(ms->temp_cxt);
-		id = hs_junk_id(ms, planSlot);
-		hs_modify_send(ms, HS_PATCH,
-					   psprintf("/crm/v3/objects/%s/%s", ms->object_type, hs_url_encode(id)),
-					   hs_build_fields_body(hs_row_fields(ms, slot), "properties"), true,
-					   psprintf("update %s %s", ms->object_type, id), &resp, 0);
-		hs_note_applied(ms, id);
-		rec = hs_json_parse(resp.body, resp.len, "the update's answer", ms->temp_cxt);
-		MemoryContextSwitchTo(old);
-		return hs_answer_to_slot(ms, slot, slot, rec);
-	}
-
-	/* batch/update refuses an id twice: send what is pending first */
-	MemoryContextReset(ms->temp_cxt);
-	old = MemoryContextSwitchTo(ms->temp_cxt);
-	{
-		char	   *id = hs_junk_id(ms, planSlot);
-
-		foreach(lc, ms->pending)
-		{
-			if (strcmp(((HsPendingRow *) lfirst(lc))->id, id) == 0)
-			{
-				hs_crm_flush(ms);
-				break;
-			}
-		}
-	}
-	MemoryContextSwitchTo(ms->pending_cxt);
-	p = palloc0(sizeof(HsPendingRow));
-	p->id = hs_junk_id(ms, planSlot);
-	p->fields = hs_row_fields(ms, slot);
-	ms->pending = lappend(ms->pending, p);
-	MemoryContextSwitchTo(old);
-	if (list_length(ms->pending) >= HS_BATCH_UPDATE_MAX)
-		hs_crm_flush(ms);
-	return slot;
-}
-
-/* ------------------------------------------------------------------
- * Settings users: create, PUT that never loses a role, delete
- * ------------------------------------------------------------------
- */
 
 
 /* ------------------------------------------------------------------
@@ -1191,13 +1140,18 @@ hs_settings_flush(HsModifyState *ms)
 }
 
 /*
- * hs_settings_update
- *		One row of an UPDATE of settings users: with RETURNING checked and
- *		sent now, else kept until every row is known.
+ * hs_update_row
+ *		One row of an UPDATE.  With RETURNING it is sent now (CRM: a
+ *		PATCH; settings users: checked for lost roles, then PUT) and
+ *		HubSpot's answer returned.  Without, it is kept: CRM rows go by
+ *		batch/update 100 at a time (batch/update refuses an id twice, so a
+ *		repeated id sends what is kept first); settings users when every
+ *		row is known and checked (hs_settings_flush).
  */
 static TupleTableSlot *
-hs_settings_update(HsModifyState *ms, TupleTableSlot *slot, TupleTableSlot *planSlot)
+hs_update_row(HsModifyState *ms, TupleTableSlot *slot, TupleTableSlot *planSlot)
 {
+	bool		crm = ms->opts->kind == HS_TABLE_CRM;
 	MemoryContext old;
 	HsPendingRow *p;
 
@@ -1210,19 +1164,46 @@ hs_settings_update(HsModifyState *ms, TupleTableSlot *slot, TupleTableSlot *plan
 		p = palloc0(sizeof(HsPendingRow));
 		p->id = hs_junk_id(ms, planSlot);
 		p->fields = hs_row_fields(ms, slot);
-		hs_settings_roles(ms, slot, p);
-		hs_check_role_loss(ms, p, 0);
-		rec = hs_settings_put(ms, p);
+		if (crm)
+			rec = hs_crm_patch(ms, p);
+		else
+		{
+			hs_settings_roles(ms, slot, p);
+			hs_check_role_loss(ms, p, 0);
+			rec = hs_settings_put(ms, p);
+		}
 		MemoryContextSwitchTo(old);
 		return hs_answer_to_slot(ms, slot, slot, rec);
+	}
+
+	if (crm)
+	{
+		char	   *id;
+		ListCell   *lc;
+
+		MemoryContextReset(ms->temp_cxt);
+		old = MemoryContextSwitchTo(ms->temp_cxt);
+		id = hs_junk_id(ms, planSlot);
+		MemoryContextSwitchTo(old);
+		foreach(lc, ms->pending)
+		{
+			if (strcmp(((HsPendingRow *) lfirst(lc))->id, id) == 0)
+			{
+				hs_crm_flush(ms);
+				break;
+			}
+		}
 	}
 	old = MemoryContextSwitchTo(ms->pending_cxt);
 	p = palloc0(sizeof(HsPendingRow));
 	p->id = hs_junk_id(ms, planSlot);
 	p->fields = hs_row_fields(ms, slot);
-	hs_settings_roles(ms, slot, p);
+	if (!crm)
+		hs_settings_roles(ms, slot, p);
 	ms->pending = lappend(ms->pending, p);
 	MemoryContextSwitchTo(old);
+	if (crm && list_length(ms->pending) >= HS_BATCH_UPDATE_MAX)
+		hs_crm_flush(ms);
 	return slot;
 }
 
@@ -1275,7 +1256,7 @@ hs_exec_insert(EState *estate, ResultRelInfo *rinfo, TupleTableSlot *slot,
 
 /*
  * hs_exec_update
- *		ExecForeignUpdate: by table kind.
+ *		ExecForeignUpdate: one row (hs_update_row).
  */
 TupleTableSlot *
 hs_exec_update(EState *estate, ResultRelInfo *rinfo, TupleTableSlot *slot,
@@ -1284,10 +1265,7 @@ hs_exec_update(EState *estate, ResultRelInfo *rinfo, TupleTableSlot *slot,
 	HsModifyState *ms = (HsModifyState *) rinfo->ri_FdwState;
 
 	hs_modify_push(ms);
-	if (ms->opts->kind == HS_TABLE_CRM)
-		slot = hs_crm_update(ms, slot, planSlot);
-	else
-		slot = hs_settings_update(ms, slot, planSlot);
+	slot = hs_update_row(ms, slot, planSlot);
 	hs_modify_pop(ms);
 	return slot;
 }
