@@ -314,6 +314,21 @@ hs_array_elements(Datum array, Oid elemtype, Datum **elems, bool **nulls)
 }
 
 /*
+ * hs_is_record_id
+ *		True for a record id HubSpot can have: a whole number, no sign.
+ */
+bool
+hs_is_record_id(const char *s)
+{
+	char	   *end;
+
+	if (*s == '\0' || *s == '-')
+		return false;
+	(void) strtoll(s, &end, 10);
+	return *end == '\0';
+}
+
+/*
  * hs_datum_to_remote
  *		A SQL value as HubSpot compares it: dates and timestamps as epoch
  *		milliseconds, booleans as true/false, the rest in its text form.

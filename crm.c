@@ -323,51 +323,6 @@ hs_crm_count_page(HsScanState *ss, const char *what)
 }
 
 /*
- * hs_crm_ids
- *		The ids of a GET or BATCH scan, evaluated and without repeats.
- */
-static List *
-hs_crm_ids(HsScanState *ss)
-{
-	List	   *out = NIL;
-	ListCell   *lc;
-	MemoryContext old = MemoryContextSwitchTo(ss->scan_cxt);
-
-	foreach(lc, ss->ids)
-	{
-		Node	   *v = (Node *) lfirst(lc);
-		List	   *texts;
-		ListCell   *lc2;
-
-		if (IsA(v, String))
-			texts = list_make1(strVal(v));
-		else
-			texts = ss->params[intVal(v)];
-		foreach(lc2, texts)
-		{
-			char	   *t = (char *) lfirst(lc2);
-			ListCell   *lc3;
-			bool		dup = false;
-			char	   *end;
-
-			/* an id that is not a whole number matches no record */
-			(void) strtoll(t, &end, 10);
-			if (*t == '\0' || *end != '\0' || *t == '-')
-				continue;
-			foreach(lc3, out)
-			{
-				if (strcmp((char *) lfirst(lc3), t) == 0)
-					dup = true;
-			}
-			if (!dup)
-				out = lappend(out, pstrdup(t));
-		}
-	}
-	MemoryContextSwitchTo(old);
-	return out;
-}
-
-/*
  * hs_crm_id_order
  *		Id order: what lets a search go on past 10,000 results.
  */
@@ -505,7 +460,7 @@ hs_crm_next_page(HsScanState *ss)
 
 		case HS_SCAN_GET:
 			if (ss->id_pos == 0)
-				ss->id_texts = hs_crm_ids(ss);
+				ss->id_texts = hs_scan_ids(ss);
 			if (ss->id_pos >= list_length(ss->id_texts))
 				return false;
 			req.method = HS_GET;
@@ -531,15 +486,18 @@ hs_crm_next_page(HsScanState *ss)
 				int			n;
 
 				if (ss->id_pos == 0 && ss->id_texts == NIL)
-					ss->id_texts = hs_crm_ids(ss);
+					ss->id_texts = hs_scan_ids(ss);
 				n = list_length(ss->id_texts);
 				if (ss->id_pos >= n)
 					return false;
 
-				/* the batches are independent: several in flight at once */
+				/*
+				 * The batches are independent: several in flight at once
+				 * (those on their way already are not sent again).
+				 */
 				if (ss->max_ahead > 0)
 				{
-					int			pos = ss->flights != NIL ? ss->ahead_pos : ss->id_pos;
+					int			pos = ss->id_pos;
 
 					while (pos < n)
 					{
@@ -549,7 +507,6 @@ hs_crm_next_page(HsScanState *ss)
 							break;
 						pos = next;
 					}
-					ss->ahead_pos = pos;
 				}
 				ss->id_pos = hs_crm_batch_request(ss, ss->id_pos, &req);
 				hs_send(ss, &req, &resp, HS_ACCEPT_207);

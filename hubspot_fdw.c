@@ -589,6 +589,45 @@ hs_drop_flights(HsScanState *ss)
 }
 
 /*
+ * hs_scan_ids
+ *		The ids a GET or BATCH scan looks up (constants and evaluated
+ *		parameters), whole numbers only, each once; in the memory of this
+ *		pass.
+ */
+List *
+hs_scan_ids(HsScanState *ss)
+{
+	List	   *out = NIL;
+	ListCell   *lc;
+	MemoryContext old = MemoryContextSwitchTo(ss->kind_cxt);
+
+	foreach(lc, ss->ids)
+	{
+		Node	   *v = (Node *) lfirst(lc);
+		List	   *texts = IsA(v, String) ? list_make1(strVal(v)) :
+			ss->params[intVal(v)];
+		ListCell   *lt;
+
+		foreach(lt, texts)
+		{
+			char	   *t = (char *) lfirst(lt);
+			ListCell   *lo;
+			bool		seen = false;
+
+			/* an id that is not a whole number matches no record */
+			if (!hs_is_record_id(t))
+				continue;
+			foreach(lo, out)
+				seen = seen || strcmp((char *) lfirst(lo), t) == 0;
+			if (!seen)
+				out = lappend(out, pstrdup(t));
+		}
+	}
+	MemoryContextSwitchTo(old);
+	return out;
+}
+
+/*
  * hs_scan_reset
  *		Forget where a scan was, for a first run or a rescan.
  */
@@ -687,21 +726,14 @@ hs_scan_next(HsScanState *ss, Datum *values, bool *nulls, int natts)
  */
 typedef struct HsCacheEntry
 {
-	char	   *key;			/* the parameters' values as sent */
+	char	   *key;			/* hash key: the parameters' values as sent */
 	List	   *tuples;			/* of HeapTuple */
-	struct HsCacheEntry *next;	/* same hash */
 } HsCacheEntry;
-
-typedef struct HsCacheSlot
-{
-	uint32		hash;			/* hash key */
-	HsCacheEntry *entries;
-} HsCacheSlot;
 
 typedef struct HsRescanCache
 {
 	MemoryContext cxt;
-	HTAB	   *table;			/* of HsCacheSlot */
+	HTAB	   *table;			/* of HsCacheEntry, by key string */
 	Size		bytes;
 	bool		full;			/* work_mem reached: keep no more */
 	bool		decided;		/* this pass: replaying or recording known */
@@ -737,12 +769,35 @@ hs_cache_key(HsScanState *ss)
 }
 
 /*
+ * hs_cache_key_hash
+ *		The cache table's key is a pointer to the key string: hash the
+ *		string.
+ */
+static uint32
+hs_cache_key_hash(const void *key, Size keysize)
+{
+	const char *k = *(char *const *) key;
+
+	return hash_bytes((const unsigned char *) k, strlen(k));
+}
+
+/*
+ * hs_cache_key_match
+ *		Compare two keys' strings.
+ */
+static int
+hs_cache_key_match(const void *key1, const void *key2, Size keysize)
+{
+	return strcmp(*(char *const *) key1, *(char *const *) key2);
+}
+
+/*
  * hs_cache_rescan
  *		At a rescan: drop an unfinished pass, and set the cache up at the
  *		first rescan of a parameterized scan.
  */
 static void
-hs_cache_rescan(HsScanState *ss, ForeignScanState *node)
+hs_cache_rescan(HsScanState *ss)
 {
 	HsRescanCache *c = ss->cache;
 
@@ -756,11 +811,13 @@ hs_cache_rescan(HsScanState *ss, ForeignScanState *node)
 		c->cxt = AllocSetContextCreate(ss->scan_cxt, "hubspot_fdw rescan cache",
 									   ALLOCSET_DEFAULT_SIZES);
 		memset(&ctl, 0, sizeof(ctl));
-		ctl.keysize = sizeof(uint32);
-		ctl.entrysize = sizeof(HsCacheSlot);
+		ctl.keysize = sizeof(char *);
+		ctl.entrysize = sizeof(HsCacheEntry);
+		ctl.hash = hs_cache_key_hash;
+		ctl.match = hs_cache_key_match;
 		ctl.hcxt = c->cxt;
 		c->table = hash_create("hubspot_fdw rescan cache", 256, &ctl,
-							   HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+							   HASH_ELEM | HASH_FUNCTION | HASH_COMPARE | HASH_CONTEXT);
 		ss->cache = c;
 	}
 	c->decided = false;
@@ -782,27 +839,20 @@ hs_cache_next(HsScanState *ss, TupleTableSlot *slot)
 	if (!c->decided)
 	{
 		char	   *key;
-		uint32		h;
-		HsCacheSlot *hs;
-		bool		found;
 		HsCacheEntry *e;
 
 		hs_scan_start(ss);
 		c->decided = true;
 		key = hs_cache_key(ss);
-		h = hash_bytes((unsigned char *) key, strlen(key));
-		hs = hash_search(c->table, &h, HASH_FIND, &found);
-		for (e = found ? hs->entries : NULL; e; e = e->next)
+		e = hash_search(c->table, &key, HASH_FIND, NULL);
+		if (e != NULL)
 		{
-			if (strcmp(e->key, key) == 0)
-			{
-				c->replay = e->tuples;
-				c->replay_pos = 0;
-				c->hits++;
-				ss->done = true;	/* nothing to send */
-				pfree(key);
-				goto replay;
-			}
+			c->replay = e->tuples;
+			c->replay_pos = 0;
+			c->hits++;
+			ss->done = true;	/* nothing to send */
+			pfree(key);
+			goto replay;
 		}
 		if (!c->full)
 		{
@@ -862,20 +912,14 @@ static void
 hs_cache_complete(HsScanState *ss)
 {
 	HsRescanCache *c = ss->cache;
-	HsCacheEntry *e = c->recording;
-	HsCacheSlot *hs;
-	uint32		h;
-	bool		found;
+	HsCacheEntry *e;
 
-	if (e == NULL)
+	if (c->recording == NULL)
 		return;
+	e = hash_search(c->table, &c->recording->key, HASH_ENTER, NULL);
+	e->tuples = c->recording->tuples;	/* e->key: the recording's, in cxt */
+	pfree(c->recording);
 	c->recording = NULL;
-	h = hash_bytes((unsigned char *) e->key, strlen(e->key));
-	hs = hash_search(c->table, &h, HASH_ENTER, &found);
-	if (!found)
-		hs->entries = NULL;
-	e->next = hs->entries;
-	hs->entries = e;
 }
 
 /*
@@ -921,7 +965,7 @@ hubspotReScanForeignScan(ForeignScanState *node)
 		return;
 	}
 	hs_scan_reset(ss);
-	hs_cache_rescan(ss, node);
+	hs_cache_rescan(ss);
 }
 
 /*
@@ -1106,16 +1150,6 @@ hs_send(HsScanState *ss, HsRequest *req, HsResponse *resp, int accept)
 	}
 	hs_check_request_budget(ss);
 	hs_http_execute(ss->conn, req, resp, &ss->counters, accept);
-}
-
-/*
- * hs_flights
- *		How many requests the scan has in flight ahead of their turn.
- */
-int
-hs_flights(HsScanState *ss)
-{
-	return list_length(ss->flights);
 }
 
 /*

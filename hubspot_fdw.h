@@ -90,6 +90,8 @@ typedef struct HsOptions
 
 extern HsOptions *hs_get_options(Oid foreigntableid, Oid userid);
 extern HsOptions *hs_server_options(Oid serverid, Oid userid);
+extern HsOptions *hs_table_options(Oid foreigntableid);
+extern bool hs_object_is_users(const char *object_type);
 extern char *hs_column_remote_name(Oid relid, AttrNumber attnum);
 extern bool hs_parse_object(const char *object, HsTableKind *kind,
 							char **object_type);
@@ -378,6 +380,7 @@ extern bool hs_type_supported(Oid typid);
 extern Datum hs_convert_value(HsColumn *col, const char *value, bool *isnull);
 extern Datum hs_convert_array(HsColumn *col, List *elems, bool *isnull);
 extern char *hs_datum_to_remote(Datum value, Oid typid);
+extern bool hs_is_record_id(const char *s);
 extern int	hs_array_elements(Datum array, Oid elemtype, Datum **elems, bool **nulls);
 
 /* Error context: which table, column and record is being converted */
@@ -523,7 +526,6 @@ typedef struct HsScanState
 	/* requests sent ahead of their turn (prefetch, concurrency) */
 	int			max_ahead;		/* in flight at most; 0: nothing ahead */
 	List	   *flights;		/* of HsFlight, oldest first */
-	int			ahead_pos;		/* BATCH: id position after those in flight */
 
 	/* rescans: rows fetched for parameter values seen before (see
 	 * hubspot_fdw.c, "The rescan cache") */
@@ -582,9 +584,9 @@ extern void hs_check_request_estimate(HsScanState *ss, int64 more);
 extern void hs_send(HsScanState *ss, HsRequest *req, HsResponse *resp, int accept);
 extern bool hs_send_ahead(HsScanState *ss, HsRequest *req, int accept);
 extern bool hs_prefetch(HsScanState *ss, HsRequest *req, int accept);
-extern int	hs_flights(HsScanState *ss);
 extern void hs_drop_flights(HsScanState *ss);
 extern bool hs_next_record_row(HsScanState *ss, Datum *values, bool *nulls);
+extern List *hs_scan_ids(HsScanState *ss);
 
 /* ------------------------------------------------------------------
  * crm.c: CRM objects (users, contacts, ..., custom types): list, id

@@ -33,7 +33,6 @@
 #include "access/sysattr.h"
 #include "access/table.h"
 #include "catalog/pg_type.h"
-#include "commands/defrem.h"
 #include "executor/executor.h"
 #include "miscadmin.h"
 #include "nodes/makefuncs.h"
@@ -100,17 +99,6 @@ typedef struct HsModifyState
 } HsModifyState;
 
 /*
- * hs_is_crm_users
- *		Whether a CRM table's object type is HubSpot's users.
- */
-static bool
-hs_is_crm_users(const char *object_type)
-{
-	return object_type != NULL &&
-		(strcmp(object_type, "users") == 0 || strcmp(object_type, "0-115") == 0);
-}
-
-/*
  * hs_is_updatable
  *		IsForeignRelUpdatable: which commands a table takes, from its kind
  *		and the option "updatable" (the table's, else the server's).
@@ -118,38 +106,25 @@ hs_is_crm_users(const char *object_type)
 int
 hs_is_updatable(Relation rel)
 {
-	ForeignTable *table = GetForeignTable(RelationGetRelid(rel));
-	ForeignServer *server = GetForeignServer(table->serverid);
-	bool		updatable = true;
-	char	   *object = NULL;
-	HsTableKind kind;
-	char	   *object_type;
-	ListCell   *lc;
+	HsOptions  *o = hs_table_options(RelationGetRelid(rel));
 
-	foreach(lc, server->options)
-	{
-		DefElem    *d = (DefElem *) lfirst(lc);
-
-		if (strcmp(d->defname, "updatable") == 0)
-			updatable = defGetBoolean(d);
-	}
-	foreach(lc, table->options)
-	{
-		DefElem    *d = (DefElem *) lfirst(lc);
-
-		if (strcmp(d->defname, "updatable") == 0)
-			updatable = defGetBoolean(d);
-		else if (strcmp(d->defname, "object") == 0)
-			object = defGetString(d);
-	}
-	if (!updatable || object == NULL ||
-		!hs_parse_object(object, &kind, &object_type))
+	if (!o->updatable)
 		return 0;
-	if (kind == HS_TABLE_CRM && hs_is_crm_users(object_type))
+	if (o->kind == HS_TABLE_CRM && hs_object_is_users(o->object_type))
 		return (1 << CMD_UPDATE);
-	if (kind == HS_TABLE_SETTINGS_USERS)
+	if (o->kind == HS_TABLE_SETTINGS_USERS)
 		return (1 << CMD_INSERT) | (1 << CMD_UPDATE) | (1 << CMD_DELETE);
 	return 0;
+}
+
+/*
+ * hs_all_attrs
+ *		Every live column of a table (what a whole-row reference reads).
+ */
+static List *
+hs_all_attrs(Relation rel)
+{
+	return hs_retrieved_attrs(rel, bms_make_singleton(0 - FirstLowInvalidHeapAttributeNumber));
 }
 
 /*
@@ -204,22 +179,12 @@ void
 hs_add_update_targets(PlannerInfo *root, Index rtindex,
 					  RangeTblEntry *target_rte, Relation target_relation)
 {
-	ForeignTable *table = GetForeignTable(RelationGetRelid(target_relation));
-	HsTableKind kind = HS_TABLE_CRM;
-	char	   *object_type;
 	HsColumns  *columns;
 	HsColumn   *col;
 	int			attno;
-	ListCell   *lc;
 
-	foreach(lc, table->options)
-	{
-		DefElem    *d = (DefElem *) lfirst(lc);
-
-		if (strcmp(d->defname, "object") == 0)
-			(void) hs_parse_object(defGetString(d), &kind, &object_type);
-	}
-	columns = hs_columns_for_relation(target_relation, kind);
+	columns = hs_columns_for_relation(target_relation,
+									  hs_table_options(RelationGetRelid(target_relation))->kind);
 	attno = hs_id_attno(columns);
 	if (attno == 0)
 		ereport(ERROR,
@@ -303,35 +268,17 @@ hs_plan_modify(PlannerInfo *root, ModifyTable *plan, Index resultRelation,
 	CmdType		op = plan->operation;
 	RangeTblEntry *rte = planner_rt_fetch(resultRelation, root);
 	Relation	rel = table_open(rte->relid, NoLock);
-	ForeignTable *table = GetForeignTable(rte->relid);
-	HsTableKind kind = HS_TABLE_CRM;
-	char	   *object_type = NULL;
-	HsColumns  *columns;
+	HsTableKind kind = hs_table_options(rte->relid)->kind;
+	HsColumns  *columns = hs_columns_for_relation(rel, kind);
 	List	   *target_attrs = NIL;
 	bool		has_returning;
-	ListCell   *lc;
-
-	foreach(lc, table->options)
-	{
-		DefElem    *d = (DefElem *) lfirst(lc);
-
-		if (strcmp(d->defname, "object") == 0)
-			(void) hs_parse_object(defGetString(d), &kind, &object_type);
-	}
-	columns = hs_columns_for_relation(rel, kind);
 
 	if (!(hs_is_updatable(rel) & (1 << op)))
 	{
 		/* the executor refuses the command itself, in its own words */
 	}
 	else if (op == CMD_INSERT)
-	{
-		int			i;
-
-		for (i = 0; i < columns->natts; i++)
-			if (!columns->cols[i].dropped)
-				target_attrs = lappend_int(target_attrs, i + 1);
-	}
+		target_attrs = hs_all_attrs(rel);
 	else if (op == CMD_UPDATE)
 	{
 		RelOptInfo *baserel = find_base_rel(root, resultRelation);
@@ -531,7 +478,6 @@ hs_modify_state_create(EState *estate, ResultRelInfo *rinfo, CmdType operation,
 	Oid			userid = rinfo->ri_RangeTableIndex > 0 ?
 		hs_rte_userid(exec_rt_fetch(rinfo->ri_RangeTableIndex, estate)) : GetUserId();
 	HsModifyState *ms = palloc0(sizeof(HsModifyState));
-	int			i;
 
 	ms->state_cxt = CurrentMemoryContext;
 	ms->rel = rel;
@@ -542,9 +488,7 @@ hs_modify_state_create(EState *estate, ResultRelInfo *rinfo, CmdType operation,
 	ms->columns = hs_columns_for_relation(rel, ms->opts->kind);
 	ms->object_type = ms->opts->object_type;
 	initStringInfo(&ms->applied_ids);
-	for (i = 0; i < ms->columns->natts; i++)
-		if (!ms->columns->cols[i].dropped)
-			ms->all_attrs = lappend_int(ms->all_attrs, i + 1);
+	ms->all_attrs = hs_all_attrs(rel);
 	if (ms->opts->kind == HS_TABLE_SETTINGS_USERS)
 	{
 		ms->role_id_attno = hs_field_attno(ms->columns, "roleId");
@@ -606,14 +550,8 @@ hs_begin_modify(ModifyTableState *mtstate, ResultRelInfo *rinfo,
 void
 hs_begin_insert(ModifyTableState *mtstate, ResultRelInfo *rinfo)
 {
-	List	   *attrs = NIL;
-	TupleDesc	tupdesc = RelationGetDescr(rinfo->ri_RelationDesc);
-	int			i;
-
-	for (i = 0; i < tupdesc->natts; i++)
-		if (!TupleDescAttr(tupdesc, i)->attisdropped)
-			attrs = lappend_int(attrs, i + 1);
-	(void) hs_modify_state_create(mtstate->ps.state, rinfo, CMD_INSERT, attrs,
+	(void) hs_modify_state_create(mtstate->ps.state, rinfo, CMD_INSERT,
+								  hs_all_attrs(rinfo->ri_RelationDesc),
 								  rinfo->ri_returningList != NIL);
 }
 
@@ -1347,24 +1285,12 @@ void
 hs_explain_modify(ModifyTableState *mtstate, ResultRelInfo *rinfo,
 				  List *fdw_private, int subplan_index, ExplainState *es)
 {
-	Relation	rel = rinfo->ri_RelationDesc;
-	ForeignTable *table = GetForeignTable(RelationGetRelid(rel));
+	HsOptions  *o = hs_table_options(RelationGetRelid(rinfo->ri_RelationDesc));
 	bool		has_returning = boolVal(list_nth(fdw_private, FdwModifyPrivateHasReturning));
-	HsTableKind kind = HS_TABLE_CRM;
-	char	   *object_type = NULL;
-	bool		allow_role_loss = false;
+	HsTableKind kind = o->kind;
+	char	   *object_type = o->object_type;
+	bool		allow_role_loss = o->allow_role_loss;
 	char	   *what;
-	ListCell   *lc;
-
-	foreach(lc, table->options)
-	{
-		DefElem    *d = (DefElem *) lfirst(lc);
-
-		if (strcmp(d->defname, "object") == 0)
-			(void) hs_parse_object(defGetString(d), &kind, &object_type);
-		else if (strcmp(d->defname, "allow_role_loss") == 0)
-			allow_role_loss = defGetBoolean(d);
-	}
 
 	if (kind == HS_TABLE_CRM)
 		what = has_returning ?

@@ -463,16 +463,14 @@ hs_get_options(Oid foreigntableid, Oid userid)
 }
 
 /*
- * hs_server_options
- *		The options of a server and user mapping, without a table (the
- *		defaults, then the server's, then the user mapping's).
+ * hs_base_options
+ *		The defaults, then a server's options.
  */
-HsOptions *
-hs_server_options(Oid serverid, Oid userid)
+static HsOptions *
+hs_base_options(Oid serverid)
 {
 	HsOptions  *o = palloc0(sizeof(HsOptions));
 	ForeignServer *server = GetForeignServer(serverid);
-	UserMapping *user;
 	ListCell   *lc;
 
 	o->api_url = HS_DEFAULT_API_URL;
@@ -489,12 +487,64 @@ hs_server_options(Oid serverid, Oid userid)
 	foreach(lc, server->options)
 		hs_apply_option(o, (DefElem *) lfirst(lc));
 	o->serverid = serverid;
+	return o;
+}
+
+/*
+ * hs_table_options
+ *		The options of a foreign table that need no user: the defaults,
+ *		then the server's, then the table's (no user mapping is read, so no
+ *		token).  For the planner's questions about writes; a table without
+ *		a valid "object" is left a CRM table with no object type.
+ */
+HsOptions *
+hs_table_options(Oid foreigntableid)
+{
+	ForeignTable *table = GetForeignTable(foreigntableid);
+	HsOptions  *o = hs_base_options(table->serverid);
+	ListCell   *lc;
+
+	foreach(lc, table->options)
+		hs_apply_option(o, (DefElem *) lfirst(lc));
+	if (o->object == NULL ||
+		!hs_parse_object(o->object, &o->kind, &o->object_type))
+	{
+		o->kind = HS_TABLE_CRM;
+		o->object_type = NULL;
+	}
+	return o;
+}
+
+/*
+ * hs_object_is_users
+ *		Whether a CRM table's object type is HubSpot's users (0-115).
+ */
+bool
+hs_object_is_users(const char *object_type)
+{
+	return object_type != NULL &&
+		(strcmp(object_type, "users") == 0 || strcmp(object_type, "0-115") == 0);
+}
+
+/*
+ * hs_server_options
+ *		The options of a server and user mapping, without a table (the
+ *		defaults, then the server's, then the user mapping's).
+ */
+HsOptions *
+hs_server_options(Oid serverid, Oid userid)
+{
+	HsOptions  *o = hs_base_options(serverid);
+	UserMapping *user;
+	ListCell   *lc;
+
 	o->userid = userid;
 	user = GetUserMapping(userid, serverid);
 	foreach(lc, user->options)
 		hs_apply_option(o, (DefElem *) lfirst(lc));
 	return o;
 }
+
 
 /*
  * hs_column_remote_name

@@ -980,7 +980,7 @@ hs_crm_plan(PlannerInfo *root, RelOptInfo *baserel, HsOptions *opts,
 	 * filters on created_at and updated_at go as filters on those, and
 	 * Postgres checks them again.
 	 */
-	if (strcmp(opts->object_type, "users") == 0 || strcmp(opts->object_type, "0-115") == 0)
+	if (hs_object_is_users(opts->object_type))
 	{
 		int			i;
 

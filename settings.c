@@ -500,46 +500,6 @@ hs_settings_text(HsScanState *ss, Node *v, bool for_explain)
 }
 
 /*
- * hs_settings_ids
- *		The ids a scan looks up, from constants and evaluated parameters:
- *		whole numbers only (anything else matches nobody), each once.
- */
-static List *
-hs_settings_ids(HsScanState *ss)
-{
-	List	   *out = NIL;
-	ListCell   *lc;
-	MemoryContext old = MemoryContextSwitchTo(ss->kind_cxt);
-
-	foreach(lc, ss->ids)
-	{
-		Node	   *v = (Node *) lfirst(lc);
-		List	   *texts = IsA(v, String) ? list_make1(strVal(v)) :
-			ss->params[intVal(v)];
-		ListCell   *lt;
-
-		foreach(lt, texts)
-		{
-			char	   *t = (char *) lfirst(lt);
-			char	   *end;
-			ListCell   *lo;
-			bool		seen = false;
-
-			(void) strtoll(t, &end, 10);
-			if (*t == '\0' || *end != '\0' || *t == '-')
-				continue;
-			foreach(lo, out)
-				if (strcmp((char *) lfirst(lo), t) == 0)
-					seen = true;
-			if (!seen)
-				out = lappend(out, pstrdup(t));
-		}
-	}
-	MemoryContextSwitchTo(old);
-	return out;
-}
-
-/*
  * hs_settings_path
  *		The path (and query) of a scan's request: value is the looked-up
  *		id or email (already encoded, or as written for EXPLAIN), after the
@@ -638,7 +598,7 @@ hs_settings_next_page(HsScanState *ss)
 	{
 		/* one GET per id, several in flight when every row is wanted */
 		if (ss->id_pos == 0 && ss->id_texts == NIL)
-			ss->id_texts = hs_settings_ids(ss);
+			ss->id_texts = hs_scan_ids(ss);
 		if (ss->id_pos >= list_length(ss->id_texts))
 			return false;
 		value = (const char *) list_nth(ss->id_texts, ss->id_pos++);
@@ -665,15 +625,9 @@ hs_settings_next_page(HsScanState *ss)
 		value = hs_settings_text(ss, (Node *) linitial(ss->ids), false);
 		if (value == NULL)
 			return false;		/* "= NULL" matches nothing */
-		if (lookup == HS_SETTINGS_BY_USER_ID)
-		{
-			char	   *end;
-
-			/* a user id that is not a whole number matches nobody */
-			(void) strtoll(value, &end, 10);
-			if (*value == '\0' || *end != '\0' || *value == '-')
-				return false;
-		}
+		/* a user id that is not a whole number matches nobody */
+		if (lookup == HS_SETTINGS_BY_USER_ID && !hs_is_record_id(value))
+			return false;
 	}
 
 	memset(&req, 0, sizeof(req));
