@@ -62,6 +62,11 @@ SELECT string_agg(object_id::text, ',' ORDER BY object_id) AS ids45
 SELECT same_rows(format('SELECT * FROM p WHERE object_type = %L AND object_id IN (%s)', 'contacts', :'ids45'),
                  format('SELECT * FROM lp WHERE object_type = %L AND object_id IN (%s)', 'contacts', :'ids45'));
 \! simctl count --path permitted-users
+-- the first look-up alone (HubSpot must take a batch of 20 first), then the
+-- other two at once: the last one ahead of its turn
+SELECT format('EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) SELECT count(*) FROM p WHERE object_type = %L AND object_id IN (%s)',
+              'contacts', :'ids45') AS explain45 \gset
+:explain45;
 
 -- HubSpot refusing a batch (here: more than 10 records) is a 400: the batch
 -- is halved and sent again, and every row still comes back
@@ -166,6 +171,16 @@ SELECT same_rows('SELECT c.id, p.user_id FROM contacts c JOIN p ON p.object_type
                  'SELECT c.id, p.user_id FROM lc c JOIN lp p ON p.object_type = ''contacts'' AND p.object_id = c.id AND p.action = ''VIEW'' WHERE c.lifecyclestage = ''customer'' AND c.num_notes BETWEEN 10 AND 14');
 \! simctl count --path /search
 \! simctl count --path permitted-users
+-- over more records the join gathers as many batches as may go at once
+-- (after HubSpot has taken the first) and sends them together: the same
+-- requests as one at a time, most of them ahead of their turn
+SELECT count(*) AS contacts, ceil(count(*) / 20.0) AS lookups,
+       (SELECT count(*) FROM lc c JOIN lp p ON p.object_type = 'contacts' AND p.object_id = c.id
+         WHERE c.num_notes BETWEEN 10 AND 17) AS rows
+  FROM lc WHERE num_notes BETWEEN 10 AND 17;
+EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF)
+SELECT count(*) FROM contacts c JOIN p ON p.object_type = 'contacts' AND p.object_id = c.id
+ WHERE c.num_notes BETWEEN 10 AND 17;
 
 -- max_requests stops a scan that would exceed it, before the quota burns
 SET hubspot_fdw.max_requests = 50;

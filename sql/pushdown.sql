@@ -33,6 +33,15 @@ SELECT format('SELECT count(*) AS found, min(id), max(id) FROM u WHERE id IN (%s
   FROM (SELECT id FROM lu ORDER BY id LIMIT 250) s \gexec
 \! simctl count --path '/batch/read$'
 \! simctl count
+-- they go at once: the two after the first are sent ahead of their turn;
+-- with concurrent_requests 1 one at a time, none ahead, the same 3
+SELECT format('EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) SELECT count(*) FROM u WHERE id IN (%s)',
+              string_agg(id::text, ',' ORDER BY id))
+  AS explain_in FROM (SELECT id FROM lu ORDER BY id LIMIT 250) s \gset
+:explain_in;
+ALTER FOREIGN TABLE u OPTIONS (ADD concurrent_requests '1');
+:explain_in;
+ALTER FOREIGN TABLE u OPTIONS (DROP concurrent_requests);
 
 -- = ANY($1) from a parameter is a batch read too
 PREPARE byids(bigint[]) AS SELECT id, hs_email FROM u WHERE id = ANY($1) ORDER BY id;
